@@ -1,0 +1,45 @@
+"""Budget toolkit: catalogue -> template -> read -> validate -> roll-up -> report.
+
+The public API is imported lazily so that ``budget-toolkit --help`` and small runs start
+fast: pandas and the spreadsheet libraries load only when a stage needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "Catalog": "toolkit.catalog",
+    "CatalogError": "toolkit.catalog",
+    "Entry": "toolkit.catalog",
+    "load_catalog": "toolkit.catalog",
+    "validate_catalog": "toolkit.catalog",
+    "import_catalog": "toolkit.catalog_io",
+    "export_catalog": "toolkit.catalog_io",
+    "Issue": "toolkit.issues",
+    "Rule": "toolkit.issues",
+    "Severity": "toolkit.issues",
+}
+
+__all__ = [*_API, "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
+    from toolkit.catalog_io import export_catalog, import_catalog
+    from toolkit.issues import Issue, Rule, Severity
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

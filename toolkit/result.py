@@ -1,0 +1,113 @@
+"""What checking a batch of workbooks produces: per-file results and row tables.
+
+``toolkit.check`` fills a ``CheckResult``; ``toolkit.rollup`` and the reports read it.
+Amounts are integer fen from the moment they are read; nothing here holds a float.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from toolkit.issues import Issue
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from toolkit.catalog import Catalog
+
+# Columns of CheckResult.all_rows (and so of .rows and .rejected), in order.
+ROW_COLUMNS = (
+    "file",  # path as given / found
+    "sheet",
+    "row",  # 1-based Excel row
+    "unit",  # 填报单位 of the file
+    "year",  # budget year (stamp, else title), or None
+    "seq",  # 序号 as entered
+    "project",  # 项目名称
+    "code",  # normalised leaf code, or None when it could not be resolved
+    "level1",  # level-1 code derived from the catalogue (never from the sheet's cached values)
+    "level2",  # level-2 code
+    "content",  # 购买内容
+    "provider",  # 承接主体
+    "provider_type",  # 承接主体类型
+    "method",  # 购买方式
+    "funding",  # 资金来源
+    "amount_fen",  # integer fen (pandas Int64: <NA> when the amount could not be read)
+    "target",  # 绩效目标
+    "note",  # 备注
+    "amount_cell",  # A1 of the amount cell
+    "accepted",  # bool: no error on this row and its file counts
+    "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
+)
+FILE_STATUSES = ("ok", "errors", "unreadable")
+
+
+@dataclass
+class FileResult:
+    """One workbook's outcome. ``counts`` is False when a newer file for its unit replaced it."""
+
+    path: str
+    status: str = "ok"  # one of FILE_STATUSES
+    unit: str | None = None
+    year: int | None = None
+    template_version: str | None = None
+    catalog_id: str | None = None
+    catalog_version: str | None = None
+    catalog_sha256: str | None = None
+    generated_at: str | None = None
+    amount_unit: str = "元"
+    rows_read: int = 0
+    amount_read_fen: int = 0
+    counts: bool = True
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.issues) - self.errors
+
+
+@dataclass
+class CheckResult:
+    """The outcome of ``toolkit.check``: files, every row read, and every issue."""
+
+    catalog: Catalog
+    files: list[FileResult]
+    all_rows: pd.DataFrame  # ROW_COLUMNS, one row per line item read, accepted or not
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """Accepted line items (amount in integer fen, code, level-1 and level-2 codes)."""
+        return self.all_rows[self.all_rows["accepted"]].reset_index(drop=True)
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Rows left out of the totals, with their amounts and the rule ids why."""
+        return self.all_rows[~self.all_rows["accepted"]].reset_index(drop=True)
+
+    @property
+    def issues(self) -> pd.DataFrame:
+        """One row per issue: file, rule, severity, sheet, cell, row, column, value, message."""
+        import pandas as pd
+
+        records = [i.to_dict() for f in self.files for i in f.issues]
+        columns = ["file", "rule", "severity", "sheet", "cell", "row", "column", "value", "message"]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def status(self) -> dict[str, str]:
+        """Per-file status: path -> "ok" | "errors" | "unreadable"."""
+        return {f.path: f.status for f in self.files}
