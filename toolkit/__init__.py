@@ -24,7 +24,19 @@ _API = {
     "Severity": "toolkit.issues",
 }
 
-__all__ = [*_API, "__version__"]
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Entry",
+    "Issue",
+    "Rule",
+    "Severity",
+    "__version__",
+    "export_catalog",
+    "import_catalog",
+    "load_catalog",
+    "validate_catalog",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog

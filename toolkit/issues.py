@@ -8,11 +8,11 @@ message is never written twice. Exceptions are kept for work that cannot go on.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -44,13 +44,13 @@ class Rule(Enum):
         "file-format",
         Severity.ERROR,
         "文件格式为 {detail}，不是 .xlsx：请用 Excel/WPS 打开后“另存为” .xlsx 工作簿",
-        "Not an .xlsx workbook (.xls, .xlsm, .xlsb, .et, .ods, .csv or another file): save as .xlsx.",
+        "Not an .xlsx workbook (.xls, .xlsm, .xlsb, .et, .ods, .csv or other): save as .xlsx.",
     )
     LIMIT_EXCEEDED = (
         "limit-exceeded",
         Severity.ERROR,
         "文件超出处理上限：{detail}",
-        "The file exceeds a configured safety limit (size, rows, cells or time); the limit is named.",
+        "The file exceeds a safety limit (size, rows, cells or time); the limit is named.",
     )
     NOT_A_TEMPLATE = (
         "not-a-template",
