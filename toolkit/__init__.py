@@ -22,6 +22,8 @@ _API = {
     "Issue": "toolkit.issues",
     "Rule": "toolkit.issues",
     "Severity": "toolkit.issues",
+    "write_template": "toolkit.template",
+    "write_templates": "toolkit.template",
 }
 
 __all__ = [
@@ -36,12 +38,15 @@ __all__ = [
     "import_catalog",
     "load_catalog",
     "validate_catalog",
+    "write_template",
+    "write_templates",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
     from toolkit.catalog_io import export_catalog, import_catalog
     from toolkit.issues import Issue, Rule, Severity
+    from toolkit.template import write_template, write_templates
 
 
 def __getattr__(name: str) -> Any:
