@@ -17,6 +17,11 @@ _API = {
     "Entry": "toolkit.catalog",
     "load_catalog": "toolkit.catalog",
     "validate_catalog": "toolkit.catalog",
+    "Submission": "toolkit.read",
+    "read_submission": "toolkit.read",
+    "check": "toolkit.rules",
+    "CheckResult": "toolkit.result",
+    "FileResult": "toolkit.result",
     "import_catalog": "toolkit.catalog_io",
     "export_catalog": "toolkit.catalog_io",
     "Issue": "toolkit.issues",
@@ -29,14 +34,19 @@ _API = {
 __all__ = [
     "Catalog",
     "CatalogError",
+    "CheckResult",
     "Entry",
+    "FileResult",
     "Issue",
     "Rule",
     "Severity",
+    "Submission",
     "__version__",
+    "check",
     "export_catalog",
     "import_catalog",
     "load_catalog",
+    "read_submission",
     "validate_catalog",
     "write_template",
     "write_templates",
@@ -46,6 +56,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
     from toolkit.catalog_io import export_catalog, import_catalog
     from toolkit.issues import Issue, Rule, Severity
+    from toolkit.read import Submission, read_submission
+    from toolkit.result import CheckResult, FileResult
+    from toolkit.rules import check
     from toolkit.template import write_template, write_templates
 
 

@@ -101,7 +101,7 @@ class Rule(Enum):
     REQUIRED_MISSING = (
         "required-missing",
         Severity.ERROR,
-        "“{column}”为必填项，请填写",
+        "“{header}”为必填项，请填写",
         "A required field (项目名称, 目录编码 or 预算金额) is empty.",
     )
     UNKNOWN_CODE = (
@@ -149,13 +149,13 @@ class Rule(Enum):
     VALUE_NOT_IN_LIST = (
         "value-not-in-list",
         Severity.ERROR,
-        "“{column}”的值“{value}”不在可选范围内，请从下拉列表中选择",
+        "“{header}”的值“{value}”不在可选范围内，请从下拉列表中选择",
         "A value outside its list for 购买方式, 资金来源 or 承接主体类型.",
     )
     FORMULA_IN_INPUT = (
         "formula-in-input",
         Severity.ERROR,
-        "“{column}”中填写了公式 {value}，请直接填写数值或文字",
+        "“{header}”中填写了公式 {value}，请直接填写数值或文字",
         "A formula typed into an input cell; cached results are not trusted.",
     )
     CELL_ERROR_VALUE = (
@@ -167,7 +167,7 @@ class Rule(Enum):
     INVALID_TEXT = (
         "invalid-text",
         Severity.WARNING,
-        "“{column}”的内容{detail}，已按原样保留，请核对",
+        "“{header}”的内容{detail}，已按原样保留，请核对",
         "Control characters or over-long text in a text cell.",
     )
     DUPLICATE_ROW = (

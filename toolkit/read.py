@@ -1,0 +1,598 @@
+"""Read a filled-in budget workbook back into a ``Submission``: raw cells, located.
+
+The reader finds the entry sheet, its header row, the 填报单位 and 金额单位 cells, the
+table rows down to 合计, and the template stamp, all by their labels, so inserted rows,
+reordered columns, stray spaces and full-width characters do not throw it off. It judges
+nothing: ``toolkit.rules`` turns what was read into issues.
+
+Cell values come from python-calamine (fast; numbers as floats, error cells as empty,
+formulas invisible). What calamine hides is recovered from the entry sheet's own XML:
+a regex pass over the raw bytes finds cells holding a formula (``<f>``) or an error value
+(``t="e"``). That costs one extra inflate of one sheet and no per-cell Python work; a
+cell without an ``r`` attribute (legal but rare) switches to a full expat pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.sax.saxutils import unescape
+
+from toolkit import form
+
+# How far down the reader looks for the header row (rows inserted above the table).
+HEADER_SEARCH_ROWS = 200
+# A sheet XML larger than this is not inflated by the formula scan (preflight caps it first).
+MAX_SHEET_XML_BYTES = 512 * 1024 * 1024
+
+# Field names of a table row, keyed by the normalised header label.
+FIELD_BY_LABEL = {
+    form.COL_SEQ: "seq",
+    form.COL_PROJECT: "project",
+    form.COL_CODE: "code",
+    form.COL_LEVEL1: "level1",
+    form.COL_LEVEL2: "level2",
+    form.COL_CONTENT: "content",
+    form.COL_PROVIDER: "provider",
+    form.COL_PROVIDER_TYPE: "provider_type",
+    form.COL_METHOD: "method",
+    form.COL_FUNDING: "funding",
+    form.COL_AMOUNT: "amount",
+    form.COL_TARGET: "target",
+    form.COL_NOTE: "note",
+}
+LABEL_BY_FIELD = {v: k for k, v in FIELD_BY_LABEL.items()}
+# Columns the template fills itself (numbering, lookups): formulas there are expected,
+# and their values are never read (一级/二级 are recomputed from the code).
+DERIVED_FIELDS = ("seq", "level1", "level2")
+TOTAL_LABELS = (form.TOTAL_LABEL, "总计")
+_NOTE_PREFIXES = ("注", "说明", "备注")
+
+
+class ReadError(Exception):
+    """The file cannot be read as a workbook at all (``detail`` says why, in Chinese)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+# -- text normalisation ----------------------------------------------------------------
+_SPACE_RE = re.compile(r"\s+")
+_PAREN_RE = re.compile(r"\(.*?\)")
+
+
+def nfkc(text: str) -> str:
+    """Full-width digits, letters, spaces and brackets -> half-width; stripped."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def squash(text: str) -> str:
+    """NFKC with every space removed: how labels and list values are compared."""
+    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def label_key(text: Any) -> tuple[str, str]:
+    """A header cell -> (label without brackets, bracketed part), e.g. ('预算金额', '万元')."""
+    if not isinstance(text, str):
+        return "", ""
+    s = squash(text).strip("*").replace("(必填)", "")
+    inner = "".join(m.group(0)[1:-1] for m in _PAREN_RE.finditer(s))
+    return _PAREN_RE.sub("", s).strip("*:："), inner
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def as_text(value: Any) -> str:
+    """A cell as the clerk sees it: floats without a spurious ``.0``, dates in ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+# -- what was read -----------------------------------------------------------------------
+@dataclass(slots=True)
+class TableRow:
+    """One non-blank row of the table: Excel row number and raw values by field."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class Submission:
+    """Everything read from one workbook, uninterpreted; ``toolkit.rules`` judges it.
+
+    ``columns`` maps field names to 1-based columns; ``formulas`` and ``errors`` map
+    (row, column) of the entry sheet to the formula text / error value found there.
+    """
+
+    path: str
+    sheet_names: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the entry sheet, None when none was found
+    problem: str | None = None  # why this is not a budget template, if it is not
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    extra_columns: dict[int, str] = field(default_factory=dict)  # unknown header labels
+    last_column: int = 0
+    amount_unit: str = "元"
+    amount_unit_source: str = "default"  # header | cell | stamp | default
+    title: str | None = None
+    unit: str | None = None
+    unit_cell: tuple[int, int] | None = None
+    unit_label_found: bool = False
+    year: int | None = None
+    year_source: str | None = None  # stamp | title
+    stamp: dict[str, str] = field(default_factory=dict)
+    stamp_source: str | None = None  # properties | sheet
+    stamp_cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> _stamp cell
+    rows: list[TableRow] = field(default_factory=list)
+    total_row: int | None = None
+    total_value: Any = None  # the 合计 amount cell as entered (cached value if a formula)
+    end_row: int = 0  # last row of the table (the 合计 row when there is one)
+    outside: list[tuple[int, int, Any]] = field(default_factory=list)  # values off the table
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def catalog_ref(self) -> str:
+        s = self.stamp
+        return f"{s.get('catalog_id', '?')} 版本 {s.get('catalog_version', '?')}"
+
+
+# -- the workbook package ------------------------------------------------------------------
+_NS_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NS_DOCREL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _parse_xml(data: bytes) -> Any:
+    import defusedxml.ElementTree as SafeET
+
+    return SafeET.fromstring(data)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _resolve(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts: list[str] = []
+    for part in (PurePosixPath(base).parent / target).parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, str]:
+    p = PurePosixPath(part)
+    rels_name = str(p.parent / "_rels" / (p.name + ".rels")).lstrip("./")
+    try:
+        root = _parse_xml(zf.read(rels_name))
+    except KeyError:
+        return {}
+    return {
+        el.get("Id", ""): _resolve(part, el.get("Target", ""))
+        for el in root
+        if _local(el.tag) == "Relationship"
+    }
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part inside the package, following the relationships."""
+    wb_part = "xl/workbook.xml"
+    try:
+        for el in _parse_xml(zf.read("_rels/.rels")):
+            if el.get("Type", "").endswith("/officeDocument"):
+                wb_part = el.get("Target", wb_part).lstrip("/")
+    except KeyError:
+        pass
+    rels = _rels(zf, wb_part)
+    out: dict[str, str] = {}
+    for el in _parse_xml(zf.read(wb_part)).iter():
+        if _local(el.tag) == "sheet":
+            rid = el.get(f"{{{_NS_DOCREL}}}id") or el.get("id") or ""
+            if rid in rels:
+                out[el.get("name", "")] = rels[rid]
+    return out
+
+
+def custom_properties(zf: zipfile.ZipFile) -> dict[str, str]:
+    """``budget_toolkit.*`` custom document properties (docProps/custom.xml), prefix removed."""
+    try:
+        data = zf.read("docProps/custom.xml")
+    except KeyError:
+        return {}
+    out: dict[str, str] = {}
+    for el in _parse_xml(data):
+        name = el.get("name", "")
+        if not name.startswith(form.STAMP_PREFIX):
+            continue
+        text = "".join(child.text or "" for child in el)
+        out[name[len(form.STAMP_PREFIX) :]] = text.strip()
+    return out
+
+
+# -- formulas and error values, from the sheet XML -------------------------------------------
+_P = rb"(?:[\w.]+:)?"  # an optional namespace prefix (x:c, x:f)
+_FORMULA_CELL_RE = re.compile(
+    rb"<" + _P + rb"c\b([^>]*)>\s*<" + _P + rb"f\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"f>)", re.S
+)
+_ERROR_CELL_RE = re.compile(
+    rb"<" + _P + rb"c\b([^>]*\bt\s*=\s*[\"']e[\"'][^>]*)>(.*?)</" + _P + rb"c>", re.S
+)
+_REF_RE = re.compile(rb"\br\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d+)[\"']")
+_V_RE = re.compile(rb"<" + _P + rb"v\b[^>]*>(.*?)</" + _P + rb"v>", re.S)
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def scan_formulas_and_errors(
+    data: bytes,
+) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
+    """(row, col) -> formula text, and (row, col) -> error value, for one sheet's XML."""
+    formulas: dict[tuple[int, int], str] = {}
+    errors: dict[tuple[int, int], str] = {}
+    for m in _FORMULA_CELL_RE.finditer(data):
+        ref = _REF_RE.search(m.group(1))
+        if ref is None:
+            return _scan_with_expat(data)
+        text = unescape((m.group(3) or b"").decode("utf-8", "replace"))
+        formulas[(int(ref.group(2)), _col_index(ref.group(1).decode()))] = (
+            "=" + text if text else "=（共享公式）"
+        )
+    if b"e'" in data or b'e"' in data:
+        for m in _ERROR_CELL_RE.finditer(data):
+            ref = _REF_RE.search(m.group(1))
+            if ref is None:
+                return _scan_with_expat(data)
+            v = _V_RE.search(m.group(2))
+            value = unescape(v.group(1).decode("utf-8", "replace")) if v else "#VALUE!"
+            errors[(int(ref.group(2)), _col_index(ref.group(1).decode()))] = value or "#N/A"
+    return formulas, errors
+
+
+def _scan_with_expat(
+    data: bytes,
+) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
+    """The faithful path for sheets whose cells omit ``r``: positions are counted."""
+    from xml.parsers import expat
+
+    formulas: dict[tuple[int, int], str] = {}
+    errors: dict[tuple[int, int], str] = {}
+    state: dict[str, Any] = {"row": 0, "col": 0, "t": "", "in": None, "text": []}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rsplit(":", 1)[-1]
+        if tag == "row":
+            r = attrs.get("r")
+            state["row"] = int(r) if r and r.isdigit() else state["row"] + 1
+            state["col"] = 0
+        elif tag == "c":
+            ref = attrs.get("r")
+            m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref or "")
+            if m:
+                state["row"], state["col"] = int(m.group(2)), _col_index(m.group(1))
+            else:
+                state["col"] += 1
+            state["t"] = attrs.get("t", "")
+        elif tag in ("f", "v"):
+            state["in"] = tag
+            state["text"] = []
+            if tag == "f":
+                formulas[(state["row"], state["col"])] = "=（共享公式）"
+
+    def end(name: str) -> None:
+        tag = name.rsplit(":", 1)[-1]
+        if tag in ("f", "v") and state["in"] == tag:
+            text = "".join(state["text"])
+            key = (state["row"], state["col"])
+            if tag == "f" and text:
+                formulas[key] = "=" + text
+            elif tag == "v" and state["t"] == "e":
+                errors[key] = text or "#N/A"
+            state["in"] = None
+
+    def chars(text: str) -> None:
+        if state["in"]:
+            state["text"].append(text)
+
+    def no_dtd(*_: Any) -> None:
+        raise ReadError("工作表含有 DTD/实体声明，已拒绝读取")
+
+    parser = expat.ParserCreate(namespace_separator=None)
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    parser.Parse(data, True)
+    return formulas, errors
+
+
+def _read_part(zf: zipfile.ZipFile, part: str, limit: int = MAX_SHEET_XML_BYTES) -> bytes:
+    info = zf.getinfo(part)
+    if info.file_size > limit:
+        raise ReadError(f"工作表 XML 解压后 {info.file_size} 字节，超过上限 {limit} 字节")
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ReadError(f"工作表 XML 解压后超过上限 {limit} 字节")
+    return data
+
+
+# -- the entry sheet -----------------------------------------------------------------------
+def find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], dict[int, str], str] | None:
+    """(0-based row, field -> 1-based column, extra columns, amount unit) of the header row.
+
+    A row is the header when it carries 目录编码 or 预算金额 and at least three known labels.
+    """
+    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        extra: dict[int, str] = {}
+        unit = ""
+        for c, value in enumerate(row, start=1):
+            key, inner = label_key(value)
+            if not key:
+                continue
+            if key.startswith(form.COL_AMOUNT) and "amount" not in columns:
+                columns["amount"] = c
+                tail = key[len(form.COL_AMOUNT) :] + inner
+                unit = "万元" if "万元" in tail else ("元" if "元" in tail else "")
+            elif key in FIELD_BY_LABEL and FIELD_BY_LABEL[key] not in columns:
+                columns[FIELD_BY_LABEL[key]] = c
+            else:
+                extra[c] = value.strip() if isinstance(value, str) else as_text(value)
+        if len(columns) >= 3 and ("code" in columns or "amount" in columns):
+            return r, columns, extra, unit
+    return None
+
+
+def _label_value(grid: list[list[Any]], r: int, c: int, label: str) -> tuple[Any, int]:
+    """The value that belongs to a label cell: after a colon in the same cell, or to its right.
+
+    Returns the value and the 1-based column of the cell it came from (or should be in).
+    """
+    text = squash(grid[r][c])
+    rest = text[len(label) :].lstrip(":：")
+    if rest:
+        return rest, c + 1
+    row = grid[r]
+    for cc in range(c + 1, min(len(row), c + 5)):
+        value = row[cc]
+        if not is_blank(value):
+            if isinstance(value, str) and squash(value).startswith(
+                (form.AMOUNT_UNIT_LABEL, form.UNIT_LABEL)
+            ):
+                break
+            return value, cc + 1
+    return None, c + 2
+
+
+def read_submission(path: str | Path) -> Submission:
+    """Read one workbook. Raises ``ReadError`` only when it is not a readable workbook.
+
+    A workbook that opens but is not a budget template comes back with ``problem`` set.
+    """
+    import python_calamine
+
+    p = Path(path)
+    sub = Submission(path=str(path))
+    try:
+        zf = zipfile.ZipFile(p)
+    except zipfile.BadZipFile as exc:
+        raise ReadError(f"不是有效的 xlsx（zip）文件：{exc}") from exc
+    with zf:
+        try:
+            parts = sheet_parts(zf)
+            props = custom_properties(zf)
+        except KeyError as exc:
+            raise ReadError(f"工作簿缺少必要部件 {exc}") from exc
+        try:
+            book = python_calamine.CalamineWorkbook.from_path(str(p))
+        except python_calamine.PasswordError as exc:
+            raise ReadError("文件已加密") from exc
+        except Exception as exc:
+            raise ReadError(f"{type(exc).__name__}: {exc}") from exc
+        try:
+            _read_book(sub, book, zf, parts, props)
+        finally:
+            book.close()
+    return sub
+
+
+def _read_book(
+    sub: Submission, book: Any, zf: zipfile.ZipFile, parts: dict[str, str], props: dict[str, str]
+) -> None:
+    names = list(book.sheet_names)
+    sub.sheet_names = names
+    ordered = sorted(
+        (n for n in names if squash(n) not in (form.SHEET_LISTS, form.SHEET_STAMP)),
+        key=lambda n: (squash(n) != form.SHEET_ENTRY, squash(n) == form.SHEET_CATALOG),
+    )
+    found = None
+    for name in ordered:
+        grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header = find_header(grid)
+        if header is not None:
+            found = (name, grid, header)
+            break
+    _read_stamp(sub, book, names, props)
+    if found is None:
+        entry = [n for n in names if squash(n) == form.SHEET_ENTRY]
+        sub.problem = (
+            f"工作表“{entry[0]}”中找不到表头行（需含“{form.COL_CODE}”“{form.COL_AMOUNT}”等列）"
+            if entry
+            else f"找不到“{form.SHEET_ENTRY}”工作表，也没有哪个工作表含有预算表表头"
+        )
+        return
+    name, grid, (hr, columns, extra, header_unit) = found
+    sub.sheet = name
+    sub.header_row = hr + 1
+    sub.columns = columns
+    sub.extra_columns = extra
+    sub.last_column = max([*columns.values(), *extra.keys()])
+    missing = [LABEL_BY_FIELD[f] for f in ("project", "code", "amount") if f not in columns]
+    _read_preamble(sub, grid, hr)
+    if header_unit:
+        sub.amount_unit, sub.amount_unit_source = header_unit, "header"
+    if missing:
+        sub.problem = f"表头缺少必填列：{'、'.join(missing)}"
+        return
+    if name in parts:
+        sub.formulas, sub.errors = scan_formulas_and_errors(_read_part(zf, parts[name]))
+    _read_table(sub, grid, hr)
+
+
+def _read_stamp(sub: Submission, book: Any, names: list[str], props: dict[str, str]) -> None:
+    if props:
+        sub.stamp = dict(props)
+        sub.stamp_source = "properties"
+    stamp_sheet = next((n for n in names if squash(n) == form.SHEET_STAMP), None)
+    if stamp_sheet is None or ("catalog_id" in sub.stamp and "generated_at" in sub.stamp):
+        return
+    for r, row in enumerate(book.get_sheet_by_name(stamp_sheet).to_python(skip_empty_area=False)):
+        if len(row) < 2 or not isinstance(row[0], str):
+            continue
+        key = row[0].strip()
+        key = key[len(form.STAMP_PREFIX) :] if key.startswith(form.STAMP_PREFIX) else key
+        if key in form.STAMP_KEYS and key not in sub.stamp and not is_blank(row[1]):
+            sub.stamp[key] = as_text(row[1]).strip()
+            sub.stamp_cells[key] = (r + 1, 2)
+            sub.stamp_source = sub.stamp_source or "sheet"
+    stamp_year = sub.stamp.get("year", "")
+    if stamp_year.isdigit():
+        sub.year, sub.year_source = int(stamp_year), "stamp"
+
+
+_YEAR_RE = re.compile(r"(20\d\d)\s*年")
+
+
+def _read_preamble(sub: Submission, grid: list[list[Any]], hr: int) -> None:
+    """Title, year, 填报单位 and 金额单位 from the rows above the header."""
+    if sub.year is None and sub.stamp.get("year", "").isdigit():
+        sub.year, sub.year_source = int(sub.stamp["year"]), "stamp"
+    for r in range(hr):
+        for c, value in enumerate(grid[r]):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            text = squash(value)
+            if text.startswith(form.UNIT_LABEL):
+                sub.unit_label_found = True
+                unit, col = _label_value(grid, r, c, form.UNIT_LABEL)
+                sub.unit_cell = (r + 1, col)
+                sub.unit = (squash(as_text(unit)) or None) if unit is not None else None
+            elif text.startswith(form.AMOUNT_UNIT_LABEL):
+                unit, _ = _label_value(grid, r, c, form.AMOUNT_UNIT_LABEL)
+                u = squash(as_text(unit)) if unit is not None else ""
+                if u in form.AMOUNT_UNITS:
+                    sub.amount_unit, sub.amount_unit_source = u, "cell"
+            elif sub.title is None and _YEAR_RE.search(nfkc(value)):
+                sub.title = value.strip()
+                if sub.year is None:
+                    sub.year = int(_YEAR_RE.search(nfkc(value)).group(1))  # type: ignore[union-attr]
+                    sub.year_source = "title"
+    if sub.unit is None and sub.stamp.get("unit"):
+        sub.unit = sub.stamp["unit"]
+    if sub.amount_unit_source == "default" and sub.stamp.get("amount_unit") in form.AMOUNT_UNITS:
+        sub.amount_unit, sub.amount_unit_source = sub.stamp["amount_unit"], "stamp"
+
+
+def _is_total_row(row: list[Any], first: int, amount_col: int) -> bool:
+    for c in range(first - 1, min(amount_col - 1, len(row))):
+        value = row[c]
+        if isinstance(value, str) and squash(value) in TOTAL_LABELS:
+            return True
+    return False
+
+
+def _is_signature_row(row: list[Any]) -> bool:
+    for value in row:
+        if isinstance(value, str) and value.strip():
+            return squash(value).startswith(form.SIGNATURE_LABELS)
+    return False
+
+
+def _read_table(sub: Submission, grid: list[list[Any]], hr: int) -> None:
+    columns = sub.columns
+    first = min([*columns.values(), *sub.extra_columns.keys()])
+    amount_col = columns["amount"]
+    input_fields = [(f, c - 1) for f, c in columns.items() if f not in DERIVED_FIELDS]
+    all_fields = list(columns.items())
+    last = sub.last_column
+    n = len(grid)
+    end = n  # 0-based exclusive end of data rows
+    for r in range(hr + 1, n):
+        row = grid[r]
+        if _is_total_row(row, first, amount_col):
+            sub.total_row = r + 1
+            sub.total_value = row[amount_col - 1] if amount_col - 1 < len(row) else None
+            end = r
+            break
+        if _is_signature_row(row):
+            end = r
+            break
+        if any(not is_blank(row[i]) for f, i in input_fields if i < len(row)):
+            sub.rows.append(
+                TableRow(
+                    row=r + 1,
+                    values={f: row[c - 1] for f, c in all_fields if c - 1 < len(row)},
+                )
+            )
+    sub.end_row = sub.total_row or (sub.rows[-1].row if sub.rows else hr + 1)
+    # values right of the table (header row down to the 合计 row), or in unlabeled gaps
+    gaps = [
+        c
+        for c in range(first, last + 1)
+        if c not in columns.values() and c not in sub.extra_columns
+    ]
+    stop = sub.total_row or end
+    for r in range(hr, min(stop, n)):
+        row = grid[r]
+        for c in [*gaps, *range(last + 1, len(row) + 1)]:
+            if c - 1 < len(row) and not is_blank(row[c - 1]):
+                sub.outside.append((r + 1, c, row[c - 1]))
+    # values below the 合计 row, except the signature lines and notes the form carries
+    if sub.total_row is not None:
+        row = grid[sub.total_row - 1]
+        for c in range(last + 1, len(row) + 1):
+            if not is_blank(row[c - 1]):
+                sub.outside.append((sub.total_row, c, row[c - 1]))
+        for r in range(sub.total_row, n):
+            row = grid[r]
+            if _is_signature_row(row):
+                continue
+            for c, value in enumerate(row, start=1):
+                if is_blank(value):
+                    continue
+                if isinstance(value, str) and squash(value).startswith(_NOTE_PREFIXES):
+                    break
+                sub.outside.append((r + 1, c, value))
+
+
+def is_datetime(value: Any) -> bool:
+    """True for a value calamine returns for a date/time-formatted number."""
+    return isinstance(value, datetime | date | time | timedelta)

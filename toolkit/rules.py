@@ -1,0 +1,641 @@
+"""Judge what was read: a ``Submission`` and a ``Catalog`` -> issues and line items.
+
+``check`` is the stage's one entry point: paths in, ``CheckResult`` out. Per-file work is
+the pure function ``check_file`` (path, catalogue, options -> compact ``FileResult`` and
+row tuples) so a batch can be mapped over a process pool; the cross-file rule (two files
+for one unit and year) runs afterwards on the compact results.
+
+A row with any error is kept but not accepted, with the rule ids why, so that for every
+batch the rows and fen read equal accepted plus rejected. Amounts are integer fen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from toolkit import form
+from toolkit.issues import Issue, Rule, Severity
+from toolkit.read import (
+    LABEL_BY_FIELD,
+    ReadError,
+    Submission,
+    as_text,
+    is_blank,
+    nfkc,
+    read_submission,
+    squash,
+)
+from toolkit.result import ROW_COLUMNS, CheckResult, FileResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.catalog import Catalog
+
+DEFAULT_MAX_AMOUNT_YUAN = Decimal(1_000_000_000)  # 10 亿元 a line: beyond it, a unit mix-up
+DEFAULT_MAX_TEXT = 2000  # characters in one text cell before it is flagged as over-long
+OTHER_SPREADSHEETS = {
+    ".xls": "xls（Excel 97-2003 工作簿）",
+    ".xlsm": "xlsm（启用宏的工作簿）",
+    ".xlsb": "xlsb（Excel 二进制工作簿）",
+    ".et": "et（WPS 表格文件）",
+    ".ods": "ods（OpenDocument 表格）",
+    ".csv": "csv（文本文件）",
+    ".xltx": "xltx（Excel 模板）",
+    ".xltm": "xltm（启用宏的 Excel 模板）",
+    ".ett": "ett（WPS 表格模板）",
+}
+TEXT_FIELDS = ("project", "content", "provider", "target", "note")
+LIST_FIELDS = {
+    "provider_type": form.COL_PROVIDER_TYPE,
+    "method": form.COL_METHOD,
+    "funding": form.COL_FUNDING,
+}
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?")
+_CODE_RE = re.compile(r"[0-9A-Za-z]+")
+_CODE_SEP = " \t-_:：、.·"
+_FEN_PER = {"元": Decimal(100), "万元": Decimal(1_000_000)}
+_DECIMALS = {"元": 2, "万元": 6}
+_YUAN_PER = {"元": Decimal(1), "万元": Decimal(10_000)}
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """How strict ``check`` is; every field has the default a finance office expects."""
+
+    units: tuple[str, ...] = form.ZHENGZHOU_UNITS
+    stamp_mismatch: Severity = Severity.ERROR
+    max_amount: Decimal = DEFAULT_MAX_AMOUNT_YUAN  # 元 per line
+    max_text: int = DEFAULT_MAX_TEXT
+    limits: Any = None  # toolkit.preflight.Limits, or None for its defaults
+    jobs: int = 1
+
+    @classmethod
+    def make(
+        cls,
+        *,
+        units: Iterable[str] | str | Path | None = None,
+        stamp_mismatch: str | Severity = Severity.ERROR,
+        max_amount: Any = DEFAULT_MAX_AMOUNT_YUAN,
+        max_text: int = DEFAULT_MAX_TEXT,
+        limits: Any = None,
+        jobs: int = 1,
+    ) -> CheckOptions:
+        """Options from friendly values: a unit list or unit file, "warning", 5e8 ..."""
+        if units is None or isinstance(units, str | Path):
+            unit_list = form.load_units(units)
+        else:
+            unit_list = tuple(squash(u) for u in units)
+        cap = Decimal(str(max_amount))
+        if not cap.is_finite() or cap <= 0:
+            raise ValueError(f"金额上限应为正数：{max_amount}")
+        if jobs < 1:
+            raise ValueError(f"jobs 应为正整数：{jobs}")
+        return cls(
+            units=tuple(squash(u) for u in unit_list),
+            stamp_mismatch=Severity(stamp_mismatch),
+            max_amount=cap,
+            max_text=max_text,
+            limits=limits,
+            jobs=jobs,
+        )
+
+
+# -- values ------------------------------------------------------------------------------------
+def to_decimal(value: Any, amount_unit: str = "元") -> Decimal | None:
+    """A cell as an exact decimal, or None when it is not a number.
+
+    Floats come from calamine as the nearest double of what the file stores; ``repr``
+    gives the shortest text that round-trips, which is the number the clerk typed.
+    Text may carry full-width digits, thousands separators, ``¥`` or a trailing ``元``.
+    """
+    if isinstance(value, bool) or isinstance(value, datetime | date | time | timedelta):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        d = Decimal(repr(value))
+        return d if d.is_finite() else None
+    if not isinstance(value, str):
+        return None
+    s = squash(value)
+    s = s.removeprefix("¥").removeprefix("￥")
+    if amount_unit == "元" and s.endswith("元") and not s.endswith("万元"):
+        s = s[:-1]
+    if not s or not any(ch.isdigit() for ch in s) or not _NUMBER_RE.fullmatch(s):
+        return None
+    try:
+        return Decimal(s.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return None
+
+
+def decimals(d: Decimal) -> int:
+    exponent = d.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def fen_to_text(fen: int) -> str:
+    """Integer fen -> ``1,234.50``-free decimal string with two places (JSON, messages)."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}{yuan}.{cents:02d}"
+
+
+def split_code(value: Any) -> tuple[str, str]:
+    """``０３３ａ０１０１ 居家养老服务`` -> ("033A0101", "居家养老服务")."""
+    s = nfkc(as_text(value))
+    m = _CODE_RE.match(s)
+    if m is None:
+        return "", s
+    return m.group(0).upper(), s[m.end() :].strip(_CODE_SEP)
+
+
+# -- one file ----------------------------------------------------------------------------------
+def check_file(
+    path: str | Path, catalog: Catalog, options: CheckOptions
+) -> tuple[FileResult, list[tuple[Any, ...]]]:
+    """Read and judge one workbook; never raises for a bad file (it becomes issues)."""
+    name = str(path)
+    fmt = OTHER_SPREADSHEETS.get(Path(name).suffix.lower())
+    if fmt is None and Path(name).suffix.lower() != ".xlsx":
+        fmt = f"{Path(name).suffix or '无扩展名'}（不是 Excel 工作簿）"
+    if fmt is not None:
+        issue = Issue.make(Rule.FILE_FORMAT, file=name, detail=fmt, value=Path(name).name)
+        return FileResult(path=name, status="unreadable", issues=[issue]), []
+    try:
+        early = _preflight(Path(name), options.limits)
+        if any(i.is_error for i in early):
+            return FileResult(path=name, status="unreadable", issues=early), []
+        sub = read_submission(name)
+    except ReadError as exc:
+        rule = Rule.FILE_ENCRYPTED if exc.detail == "文件已加密" else Rule.FILE_UNREADABLE
+        return _unreadable(name, rule, exc.detail), []
+    except MemoryError:
+        return _unreadable(name, Rule.LIMIT_EXCEEDED, "内存不足"), []
+    except Exception as exc:  # a bad file must never stop the batch
+        return _unreadable(name, Rule.FILE_UNREADABLE, f"{type(exc).__name__}: {exc}"), []
+    result, rows = judge(sub, catalog, options)
+    result.issues[:0] = early
+    return result, rows
+
+
+def _unreadable(name: str, rule: Rule, detail: str) -> FileResult:
+    detail = detail.splitlines()[0][:200] if detail else "未知原因"
+    return FileResult(
+        path=name, status="unreadable", issues=[Issue.make(rule, file=name, detail=detail)]
+    )
+
+
+def _preflight(path: Path, limits: Any) -> list[Issue]:
+    """Hostile-file checks (toolkit.preflight) before anything parses the workbook."""
+    try:
+        from toolkit import preflight as pf
+    except ImportError:  # pragma: no cover - preflight ships with the toolkit
+        return []
+    return list(pf.preflight(path, limits if limits is not None else pf.Limits()))
+
+
+class _Judge:
+    """The rules over one ``Submission``; collects issues and the rows' rejection reasons."""
+
+    def __init__(self, sub: Submission, catalog: Catalog, options: CheckOptions) -> None:
+        self.sub = sub
+        self.catalog = catalog
+        self.options = options
+        self.issues: list[Issue] = []
+        self.reasons: dict[int, list[str]] = {}
+
+    def add(
+        self,
+        rule: Rule,
+        row: int | None = None,
+        column: int | None = None,
+        value: Any = "",
+        *,
+        sheet: str | None = None,
+        severity: Severity | None = None,
+        file_level: bool = False,
+        **fields: Any,
+    ) -> Issue:
+        """Record an issue; an error on a table row rejects that row."""
+        issue = Issue.make(
+            rule,
+            file=self.sub.path,
+            sheet=(self.sub.sheet or "") if sheet is None else sheet,
+            row=row,
+            column=column,
+            value=value,
+            severity=severity,
+            **fields,
+        )
+        self.issues.append(issue)
+        if row is not None and issue.is_error and not file_level:
+            self.reasons.setdefault(row, [])
+            if rule.id not in self.reasons[row]:
+                self.reasons[row].append(rule.id)
+        return issue
+
+
+def judge(
+    sub: Submission, catalog: Catalog, options: CheckOptions
+) -> tuple[FileResult, list[tuple[Any, ...]]]:
+    """Every rule that concerns one file, on what the reader found."""
+    j = _Judge(sub, catalog, options)
+    result = FileResult(
+        path=sub.path,
+        unit=sub.unit,
+        year=sub.year,
+        template_version=sub.stamp.get("template_version"),
+        catalog_id=sub.stamp.get("catalog_id"),
+        catalog_version=sub.stamp.get("catalog_version"),
+        catalog_sha256=sub.stamp.get("catalog_sha256"),
+        generated_at=sub.stamp.get("generated_at"),
+        amount_unit=sub.amount_unit,
+    )
+    file_errors = _file_rules(j)
+    if sub.problem is not None:
+        j.add(Rule.NOT_A_TEMPLATE, detail=sub.problem)
+        result.issues = j.issues
+        result.status = "errors"
+        return result, []
+    rows = _row_rules(j)
+    _total_rule(j, rows)
+    for r, c, value in sub.outside:
+        j.add(Rule.VALUE_OUTSIDE_TABLE, r, c, as_text(value))
+    out: list[tuple[Any, ...]] = []
+    for r in rows:
+        reasons = [*file_errors, *j.reasons.get(r["row"], [])]
+        r["accepted"] = not reasons
+        r["reasons"] = ";".join(reasons)
+        out.append(tuple(r[k] for k in ROW_COLUMNS))
+    result.issues = j.issues
+    result.rows_read = len(out)
+    result.amount_read_fen = sum(r["amount_fen"] or 0 for r in rows)
+    result.status = "errors" if any(i.is_error for i in j.issues) else "ok"
+    return result, out
+
+
+def _file_rules(j: _Judge) -> list[str]:
+    """Stamp and unit; returns the ids of file-level errors (they reject every row)."""
+    sub, cat = j.sub, j.catalog
+    errors: list[str] = []
+    stamp = sub.stamp
+    stamp_sheet = form.SHEET_STAMP if sub.stamp_source == "sheet" else ""
+    if not stamp.get("catalog_id"):
+        j.add(Rule.STAMP_MISSING)
+    else:
+        differs = []
+        if stamp.get("catalog_id") != cat.id:
+            differs.append("catalog_id")
+        if stamp.get("catalog_version", cat.version) != cat.version:
+            differs.append("catalog_version")
+        if not differs and stamp.get("catalog_sha256", cat.sha256) != cat.sha256:
+            differs.append("catalog_sha256")
+        if differs:
+            key = differs[0]
+            cell = sub.stamp_cells.get(key)
+            detail = f"{stamp.get('catalog_id')} 版本 {stamp.get('catalog_version', '?')}"
+            if differs == ["catalog_sha256"]:
+                detail += "，内容校验值不同"
+            detail += f"；应为 {cat.id} 版本 {cat.version}"
+            issue = Issue.make(
+                Rule.STAMP_MISMATCH,
+                file=sub.path,
+                sheet=stamp_sheet,
+                row=cell[0] if cell else None,
+                column=cell[1] if cell else None,
+                value=stamp.get(key, ""),
+                severity=j.options.stamp_mismatch,
+                detail=detail,
+            )
+            j.issues.append(issue)
+            if issue.is_error:
+                errors.append(Rule.STAMP_MISMATCH.id)
+    if sub.problem is None:
+        row, col = sub.unit_cell or (None, None)
+        if not sub.unit:
+            j.add(Rule.UNIT_MISSING, row, col, file_level=True)
+            errors.append(Rule.UNIT_MISSING.id)
+        elif squash(sub.unit) not in j.options.units:
+            j.add(Rule.UNIT_UNKNOWN, row, col, sub.unit, file_level=True)
+            errors.append(Rule.UNIT_UNKNOWN.id)
+    return errors
+
+
+def _row_rules(j: _Judge) -> list[dict[str, Any]]:
+    sub, opts = j.sub, j.options
+    cols = sub.columns
+    unit = sub.amount_unit
+    max_decimals = _DECIMALS[unit]
+    fen_per = _FEN_PER[unit]
+    cap_fen = int(opts.max_amount * 100)
+    seen: dict[tuple[Any, ...], int] = {}
+    out: list[dict[str, Any]] = []
+    listed = {
+        f: {squash(v): v for v in form.LISTED_COLUMNS[label]} for f, label in LIST_FIELDS.items()
+    }
+    for tr in sub.rows:
+        r, v = tr.row, tr.values
+        blocked: set[str] = set()
+        # cells the reader could not take at face value: formulas and error values
+        for f, c in cols.items():
+            if f in ("seq", "level1", "level2"):
+                continue
+            if (r, c) in sub.formulas:
+                j.add(Rule.FORMULA_IN_INPUT, r, c, sub.formulas[(r, c)], header=_label(f, unit))
+                blocked.add(f)
+            elif (r, c) in sub.errors:
+                j.add(Rule.CELL_ERROR_VALUE, r, c, sub.errors[(r, c)], header=_label(f, unit))
+                blocked.add(f)
+        for f in ("project", "code", "amount"):
+            if f not in blocked and is_blank(v.get(f)):
+                j.add(Rule.REQUIRED_MISSING, r, cols[f], header=_label(f, unit))
+                blocked.add(f)
+        row: dict[str, Any] = {k: None for k in ROW_COLUMNS}
+        row.update(
+            file=sub.path,
+            sheet=sub.sheet,
+            row=r,
+            unit=sub.unit,
+            year=sub.year,
+            amount_cell=f"{_letter(cols['amount'])}{r}",
+        )
+        row["seq"] = (as_text(v.get("seq")).strip() or None) if "seq" in cols else None
+        for f in TEXT_FIELDS:
+            if f not in cols or f in blocked:
+                continue
+            text = as_text(v.get(f)).strip()
+            row[f] = text or None
+            if text:
+                problem = _text_problem(text, opts.max_text)
+                if problem:
+                    j.add(
+                        Rule.INVALID_TEXT, r, cols[f], text, header=_label(f, unit), detail=problem
+                    )
+        for f, allowed in listed.items():
+            if f not in cols or f in blocked or is_blank(v.get(f)):
+                continue
+            text = as_text(v.get(f))
+            canonical = allowed.get(squash(text))
+            row[f] = canonical or text.strip()
+            if canonical is None:
+                j.add(Rule.VALUE_NOT_IN_LIST, r, cols[f], text.strip(), header=_label(f, unit))
+        if "code" not in blocked:
+            _code_rules(j, r, cols["code"], v.get("code"), row)
+        if "amount" not in blocked:
+            raw = v.get("amount")
+            c = cols["amount"]
+            d = to_decimal(raw, unit)
+            shown = as_text(raw).strip()
+            if d is None:
+                j.add(Rule.AMOUNT_NOT_NUMBER, r, c, shown)
+            elif decimals(d) > max_decimals:
+                j.add(Rule.AMOUNT_PRECISION, r, c, shown, detail=max_decimals)
+            else:
+                fen = int(d * fen_per)
+                row["amount_fen"] = fen
+                if fen < 0:
+                    j.add(Rule.AMOUNT_NEGATIVE, r, c, shown)
+                elif fen > cap_fen:
+                    j.add(Rule.AMOUNT_TOO_LARGE, r, c, shown, detail=f"{opts.max_amount:,}")
+        key = tuple(squash(as_text(v.get(f))) for f in cols if f not in ("seq", "level1", "level2"))
+        if key in seen:
+            c = cols["project"]
+            j.add(Rule.DUPLICATE_ROW, r, c, as_text(v.get("project")), detail=seen[key])
+        else:
+            seen[key] = r
+        out.append(row)
+    return out
+
+
+def _code_rules(j: _Judge, r: int, c: int, raw: Any, row: dict[str, Any]) -> None:
+    if is_blank(raw):
+        return
+    code, name = split_code(raw)
+    entry = j.catalog.get(code) if code else None
+    if entry is None:
+        j.add(Rule.UNKNOWN_CODE, r, c, as_text(raw).strip())
+        return
+    row["code"] = entry.code
+    row["level1"] = j.catalog.level1(entry.code).code
+    level2 = j.catalog.level2(entry.code)
+    row["level2"] = level2.code if level2 else None
+    if not j.catalog.is_leaf(entry.code):
+        level = {1: "一级目录", 2: "二级目录"}.get(entry.level, f"{entry.level}级目录")
+        j.add(Rule.NON_LEAF_CODE, r, c, entry.label, detail=level)
+    if name and squash(name).casefold() != squash(entry.name).casefold():
+        j.add(Rule.CODE_NAME_MISMATCH, r, c, name, code=entry.code, expected=entry.name)
+
+
+def _total_rule(j: _Judge, rows: list[dict[str, Any]]) -> None:
+    sub = j.sub
+    if sub.total_row is None:
+        return
+    r, c = sub.total_row, sub.columns["amount"]
+    recomputed = sum(row["amount_fen"] or 0 for row in rows)
+    expected = fen_to_text(recomputed)
+    if (r, c) in sub.errors:
+        j.add(Rule.TOTAL_MISMATCH, r, c, sub.errors[(r, c)], expected=expected)
+        return
+    if is_blank(sub.total_value):
+        return  # empty, or a formula saved without a cached value: nothing was entered
+    d = to_decimal(sub.total_value, sub.amount_unit)
+    if d is None or decimals(d) > _DECIMALS[sub.amount_unit]:
+        j.add(Rule.TOTAL_MISMATCH, r, c, as_text(sub.total_value), expected=expected)
+        return
+    entered = int(d * _FEN_PER[sub.amount_unit])
+    if entered != recomputed:
+        j.add(Rule.TOTAL_MISMATCH, r, c, fen_to_text(entered), expected=expected)
+
+
+def _text_problem(text: str, max_text: int) -> str:
+    problems = []
+    if _CONTROL_RE.search(text):
+        problems.append("含有不可见的控制字符")
+    if len(text) > max_text:
+        problems.append(f"过长（{len(text)} 字，上限 {max_text} 字）")
+    return "，".join(problems)
+
+
+def _label(f: str, amount_unit: str) -> str:
+    return form.amount_header(amount_unit) if f == "amount" else LABEL_BY_FIELD[f]
+
+
+def _letter(column: int) -> str:
+    from toolkit.issues import column_letter
+
+    return column_letter(column)
+
+
+# -- the batch ---------------------------------------------------------------------------------
+def find_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to check: given files as they are, folders searched recursively.
+
+    In folders, ``.xlsx`` and every other spreadsheet format are taken (the latter to
+    be reported, never skipped); Office lock files ``~$*.xlsx`` are ignored.
+    Raises ``FileNotFoundError`` for a path that does not exist.
+    """
+    wanted = {".xlsx", *OTHER_SPREADSHEETS}
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for given in paths:
+        p = Path(given)
+        if not p.exists():
+            raise FileNotFoundError(2, "文件或文件夹不存在", str(p))
+        if p.is_dir():
+            candidates = sorted(
+                (q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in wanted),
+                key=lambda q: str(q),
+            )
+        else:
+            candidates = [p]
+        for q in candidates:
+            if q.name.startswith("~$"):
+                continue
+            key = q.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(q)
+    return found
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(catalog_doc: dict[str, Any], source: str) -> None:  # pragma: no cover
+    from toolkit.catalog import Catalog
+
+    _WORKER["catalog"] = Catalog.from_dict(catalog_doc, source=source)
+
+
+def _worker_check(path: Path, options: CheckOptions) -> Any:  # pragma: no cover
+    return check_file(path, _WORKER["catalog"], options)
+
+
+def check(
+    paths: str | Path | Iterable[str | Path],
+    catalog: Catalog | str | Path | None = None,
+    **options: Any,
+) -> CheckResult:
+    """Check workbooks (files or folders) against a catalogue -> ``CheckResult``.
+
+    Options: ``units`` (names, or a unit-list file; default Zhengzhou's),
+    ``stamp_mismatch`` ("error" | "warning"), ``max_amount`` (元 per line, default 10亿),
+    ``max_text``, ``limits`` (``toolkit.preflight.Limits``), ``jobs`` (processes).
+    """
+    from toolkit.catalog import Catalog, load_catalog
+
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    opts = CheckOptions.make(**options)
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    files = find_files(paths)
+    results: list[tuple[FileResult, list[tuple[Any, ...]]]]
+    if opts.jobs > 1 and len(files) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(
+            max_workers=opts.jobs,
+            initializer=_worker_init,
+            initargs=(cat.to_dict(), cat.source),
+        ) as pool:
+            results = list(pool.map(_worker_check, files, [opts] * len(files), chunksize=4))
+    else:
+        results = [check_file(f, cat, opts) for f in files]
+    resolve_duplicates(results, {str(f): _mtime(f) for f in files})
+    return CheckResult(
+        catalog=cat,
+        files=[r for r, _ in results],
+        all_rows=rows_frame(row for _, rows in results for row in rows),
+    )
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # pragma: no cover
+        return 0.0
+
+
+def _generated(result: FileResult) -> datetime:
+    try:
+        when = datetime.fromisoformat(result.generated_at or "")
+    except ValueError:
+        return datetime.min
+    return when.replace(tzinfo=None) - (when.utcoffset() or timedelta(0))
+
+
+def resolve_duplicates(
+    results: Sequence[tuple[FileResult, list[tuple[Any, ...]]]], mtimes: dict[str, float]
+) -> None:
+    """Two or more files for one unit and year: the newer stamp, then the newer file, counts.
+
+    Every file involved gets a warning naming the one that counts; the others get an
+    error and their rows are rejected (``superseded-submission``) so nothing is counted
+    twice.
+    """
+    groups: dict[tuple[str, int | None], list[int]] = {}
+    for i, (fr, _) in enumerate(results):
+        if fr.status != "unreadable" and fr.unit:
+            groups.setdefault((squash(fr.unit), fr.year), []).append(i)
+    accepted_i = ROW_COLUMNS.index("accepted")
+    reasons_i = ROW_COLUMNS.index("reasons")
+    for (unit, year), members in groups.items():
+        if len(members) < 2:
+            continue
+        ranked = sorted(
+            members,
+            key=lambda i: (_generated(results[i][0]), mtimes.get(results[i][0].path, 0.0)),
+            reverse=True,
+        )
+        winner = results[ranked[0]][0]
+        newer_stamp = _generated(winner) > _generated(results[ranked[1]][0])
+        why = "模板生成时间较新" if newer_stamp else "文件修改时间较新"
+        others = "、".join(Path(results[i][0].path).name for i in ranked[1:])
+        year_text = f"{year}年度" if year else ""
+        for i in ranked:
+            fr, rows = results[i]
+            detail = (
+                f"{unit}{year_text}共有 {len(ranked)} 个文件"
+                f"（{Path(winner.path).name}、{others}），以 {Path(winner.path).name} 为准（{why}）"
+            )
+            fr.issues.append(
+                Issue.make(Rule.DUPLICATE_SUBMISSION, file=fr.path, detail=detail, value=unit)
+            )
+            if i == ranked[0]:
+                continue
+            fr.counts = False
+            fr.status = "errors"
+            fr.issues.append(
+                Issue.make(
+                    Rule.SUPERSEDED_SUBMISSION,
+                    file=fr.path,
+                    detail=f"以 {Path(winner.path).name} 为准",
+                    value=unit,
+                )
+            )
+            for k, row in enumerate(rows):
+                reasons = [x for x in row[reasons_i].split(";") if x]
+                reasons.append(Rule.SUPERSEDED_SUBMISSION.id)
+                updated = list(row)
+                updated[accepted_i] = False
+                updated[reasons_i] = ";".join(reasons)
+                rows[k] = tuple(updated)
+
+
+def rows_frame(rows: Iterable[tuple[Any, ...]]) -> Any:
+    """Row tuples -> the ``ROW_COLUMNS`` DataFrame (amount_fen Int64, accepted bool)."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(list(rows), columns=list(ROW_COLUMNS))
+    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
+    frame["row"] = frame["row"].astype("int64")
+    frame["year"] = frame["year"].astype("Int64")
+    frame["accepted"] = frame["accepted"].astype(bool)
+    return frame
