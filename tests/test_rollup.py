@@ -1,0 +1,321 @@
+"""Roll-up totals are exact, list the whole catalogue, and reconcile; strict mode; units."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from toolkit.catalog import Catalog
+from toolkit.issues import Issue, Rule
+from toolkit.result import ROW_COLUMNS, CheckResult, FileResult
+from toolkit.rollup import (
+    NO_UNIT,
+    STRICT_REASON,
+    fen_to_yuan,
+    format_yuan,
+    reconcile,
+    rollup,
+    submissions,
+    summarize,
+)
+
+
+# -- a CheckResult built directly from result.py's dataclasses -------------------------------
+def make_row(catalog: Catalog, file: str, unit: str | None, code: str | None, fen: Any, **kw: Any):
+    """One ROW_COLUMNS record; level codes come from the catalogue as the checker derives them."""
+    known = code is not None and code in catalog
+    row: dict[str, Any] = dict.fromkeys(ROW_COLUMNS)
+    row.update(
+        file=file,
+        sheet="预算表",
+        row=4,
+        unit=unit,
+        year=2027,
+        project="项目",
+        code=code,
+        level1=catalog.ancestor(code, 1).code if known else None,
+        level2=catalog.ancestor(code, 2).code if known and catalog[code].level >= 2 else None,
+        amount_fen=fen,
+        amount_cell="K4",
+        accepted=True,
+        reasons="",
+    )
+    row.update(kw)
+    return row
+
+
+def make_result(
+    catalog: Catalog,
+    rows: Iterable[Mapping[str, Any]],
+    files: Iterable[FileResult] | None = None,
+) -> CheckResult:
+    """A CheckResult over ``rows``; one clean FileResult per file unless ``files`` is given."""
+    rows = list(rows)
+    for i, row in enumerate(rows):
+        row.setdefault("row", 4 + i)
+    if files is None:
+        seen: dict[str, FileResult] = {}
+        for row in rows:
+            seen.setdefault(row["file"], FileResult(row["file"], unit=row["unit"], year=2027))
+        files = seen.values()
+    frame = pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
+    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
+    frame["accepted"] = frame["accepted"].astype(bool)
+    return CheckResult(catalog=catalog, files=list(files), all_rows=frame)
+
+
+def random_rows(catalog: Catalog, seed: int, n: int = 300) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    units = ["中原区", "二七区", "金水区", "登封市"]
+    leaves = [e.code for e in catalog.leaves]
+    rows = []
+    for _ in range(n):
+        unit = rng.choice(units)
+        fen = rng.choice([rng.randrange(0, 100), rng.randrange(0, 10**9), rng.randrange(0, 10**13)])
+        rows.append(make_row(catalog, f"{unit}.xlsx", unit, rng.choice(leaves), fen))
+    return rows
+
+
+# -- exact totals ---------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_totals_match_an_independent_decimal_sum(catalog: Catalog, seed: int) -> None:
+    rows = random_rows(catalog, seed)
+    result = make_result(catalog, rows)
+    expected: dict[tuple[int, str], Decimal] = {}
+    for row in rows:
+        amount = Decimal(row["amount_fen"]) / 100
+        for level, key in ((1, "level1"), (2, "level2"), (3, "code")):
+            expected[(level, row[key])] = expected.get((level, row[key]), Decimal(0)) + amount
+    for level in (1, 2, 3):
+        frame = rollup(result, level=level)
+        assert list(frame["code"]) == [e.code for e in catalog.level(level)]
+        for r in frame.itertuples():
+            want = expected.get((level, r.code), Decimal(0))
+            assert r.amount_yuan == want, r.code
+            assert r.amount_fen == int(want * 100)
+    grand = sum((Decimal(r["amount_fen"]) for r in rows), Decimal(0))
+    assert reconcile(result).grand_total_fen == grand
+
+
+def test_sums_stay_exact_beyond_float_precision(catalog: Catalog) -> None:
+    # 2**53 + 1 + 1 is not representable as a float sum: the total must still be exact.
+    big = 2**53
+    rows = [make_row(catalog, "a.xlsx", "中原区", "033A0101", fen) for fen in (big, 1, 1)]
+    frame = rollup(make_result(catalog, rows), level=3)
+    got = frame.set_index("code").loc["033A0101"]
+    assert got["amount_fen"] == big + 2
+    assert got["amount_yuan"] == Decimal(big + 2) / 100
+    assert frame["amount_fen"].dtype == "int64"
+
+
+def test_every_category_is_listed_with_zero_where_nothing_was_budgeted(catalog: Catalog) -> None:
+    result = make_result(catalog, [make_row(catalog, "a.xlsx", "中原区", "033C0506", 12345)])
+    level1 = rollup(result, level=1).set_index("code")
+    assert list(level1.index) == [e.code for e in catalog.level(1)]
+    assert level1.loc["033C", "amount_fen"] == 12345
+    assert level1.loc["033A", "amount_fen"] == 0
+    assert level1.loc["033A", "amount_yuan"] == Decimal("0.00")
+    assert level1.loc["033C", "share"] == 1.0
+    level2 = rollup(result, level=2)
+    assert len(level2) == len(catalog.level(2))
+    assert set(level2.columns) >= {"code", "name", "level1", "rows", "amount_fen", "share"}
+    level3 = rollup(result, level=3).set_index("code")
+    assert len(level3) == len(catalog.leaves)
+    assert level3.loc["033C0506", ["level1", "level2", "rows"]].tolist() == ["033C", "033C05", 1]
+
+
+def test_shares_come_from_exact_integers(catalog: Catalog) -> None:
+    rows = [
+        make_row(catalog, "a.xlsx", "中原区", "033A0101", 300),
+        make_row(catalog, "a.xlsx", "中原区", "033B0201", 100),
+    ]
+    frame = rollup(make_result(catalog, rows), level=1).set_index("code")
+    assert frame["share"].to_dict() == {"033A": 0.75, "033B": 0.25, "033C": 0.0}
+
+
+def test_by_unit_lists_every_received_unit_and_category(catalog: Catalog) -> None:
+    rows = [
+        make_row(catalog, "b.xlsx", "金水区", "033A0101", 500),
+        make_row(catalog, "a.xlsx", "中原区", "033A0102", 200),
+        make_row(catalog, "a.xlsx", "中原区", "033B0201", 300),
+        make_row(catalog, "c.xlsx", None, "033B0201", 7),
+    ]
+    frame = rollup(make_result(catalog, rows), level=2, by_unit=True)
+    # Units in the order of the built-in list; a row without a unit is kept, last.
+    assert list(frame["unit"].drop_duplicates()) == ["中原区", "金水区", NO_UNIT]
+    assert len(frame) == 3 * len(catalog.level(2))
+    got = frame.set_index(["unit", "code"])["amount_fen"]
+    assert got[("中原区", "033A01")] == 200
+    assert got[("中原区", "033B02")] == 300
+    assert got[("金水区", "033A01")] == 500
+    assert got[(NO_UNIT, "033B02")] == 7
+    shares = frame[frame["unit"] == "中原区"].set_index("code")["share"]
+    assert shares["033A01"] == pytest.approx(0.4)  # share of the unit's own total
+
+
+def test_rejected_rows_are_not_counted(catalog: Catalog) -> None:
+    rows = [
+        make_row(catalog, "a.xlsx", "中原区", "033A0101", 1000),
+        make_row(catalog, "a.xlsx", "中原区", "033A0101", -50, accepted=False, reasons="x"),
+        make_row(catalog, "a.xlsx", "中原区", None, None, accepted=False, reasons="y"),
+    ]
+    result = make_result(catalog, rows)
+    assert rollup(result, level=1).set_index("code").loc["033A", "amount_fen"] == 1000
+    rec = reconcile(result)
+    assert (rec.rows_read, rec.rows_accepted, rec.rows_rejected) == (3, 1, 2)
+    assert (rec.fen_read, rec.fen_accepted, rec.fen_rejected) == (950, 1000, -50)
+    assert rec.rows_without_amount == 1
+    assert rec.ok
+
+
+def test_level_must_be_1_2_or_3(catalog: Catalog) -> None:
+    with pytest.raises(ValueError):
+        rollup(make_result(catalog, []), level=4)
+
+
+def test_empty_batch(catalog: Catalog) -> None:
+    result = make_result(catalog, [])
+    assert rollup(result, level=1)["amount_fen"].tolist() == [0, 0, 0]
+    assert rollup(result, level=1, by_unit=True).empty
+    rec = reconcile(result)
+    assert rec.ok and rec.grand_total_fen == 0 and rec.rows_read == 0
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [7, 8])
+def test_reconciliation_balances_on_random_batches(catalog: Catalog, seed: int) -> None:
+    rows = random_rows(catalog, seed, 120)
+    for row in rows[::5]:
+        row.update(accepted=False, reasons="amount-negative", amount_fen=-row["amount_fen"])
+    rec = reconcile(make_result(catalog, rows))
+    assert rec.ok, [c for c in rec.checks if not c.ok]
+    assert {c.name for c in rec.checks} == {
+        "rows",
+        "amounts",
+        "leaves-in-catalog",
+        "leaves-to-level2",
+        "level2-to-level1",
+        "level1-to-total",
+    }
+    assert rec.rows_read == rec.rows_accepted + rec.rows_rejected == 120
+    assert rec.fen_read == rec.fen_accepted + rec.fen_rejected
+    assert rec.fen_read == sum(r["amount_fen"] for r in rows)
+
+
+def test_reconciliation_catches_a_row_whose_level2_disagrees_with_its_leaf(
+    catalog: Catalog,
+) -> None:
+    rows = [
+        make_row(catalog, "a.xlsx", "中原区", "033A0101", 100),
+        make_row(catalog, "a.xlsx", "中原区", "033A0201", 200, level2="033A01"),
+    ]
+    rec = reconcile(make_result(catalog, rows))
+    failed = {c.name: c for c in rec.checks if not c.ok}
+    assert set(failed) == {"leaves-to-level2"}
+    assert any(f.startswith("033A01:") for f in failed["leaves-to-level2"].failures)
+    assert not rec.ok
+
+
+def test_reconciliation_catches_an_accepted_code_outside_the_catalogue(catalog: Catalog) -> None:
+    rows = [
+        make_row(catalog, "a.xlsx", "中原区", "033A0101", 100),
+        make_row(catalog, "a.xlsx", "中原区", "033A0199", 200, level1="033A", level2="033A01"),
+    ]
+    rec = reconcile(make_result(catalog, rows))
+    failed = {c.name for c in rec.checks if not c.ok}
+    assert failed == {"leaves-in-catalog", "leaves-to-level2"}
+
+
+def test_reconciliation_catches_a_level1_code_outside_the_catalogue(catalog: Catalog) -> None:
+    rows = [make_row(catalog, "a.xlsx", "中原区", "033A0101", 100, level1="033X")]
+    failed = {c.name for c in reconcile(make_result(catalog, rows)).checks if not c.ok}
+    assert failed == {"level2-to-level1", "level1-to-total"}
+
+
+# -- strict -------------------------------------------------------------------------------
+def _batch_with_one_bad_file(catalog: Catalog) -> CheckResult:
+    rows = [
+        make_row(catalog, "good.xlsx", "中原区", "033A0101", 1000),
+        make_row(catalog, "bad.xlsx", "金水区", "033A0101", 2000),
+        make_row(catalog, "bad.xlsx", "金水区", "033A0102", 3000),
+        make_row(catalog, "bad.xlsx", "金水区", "0", 5, accepted=False, reasons="unknown-code"),
+    ]
+    bad_issue = Issue.make(Rule.UNKNOWN_CODE, file="bad.xlsx", sheet="预算表", row=6, column=3)
+    files = [
+        FileResult("good.xlsx", unit="中原区", year=2027),
+        FileResult("bad.xlsx", status="errors", unit="金水区", year=2027, issues=[bad_issue]),
+    ]
+    return make_result(catalog, rows, files)
+
+
+def test_strict_leaves_out_every_row_of_a_file_with_an_error(catalog: Catalog) -> None:
+    result = _batch_with_one_bad_file(catalog)
+    normal = rollup(result, level=1).set_index("code").loc["033A", "amount_fen"]
+    strict = rollup(result, level=1, strict=True).set_index("code").loc["033A", "amount_fen"]
+    assert (normal, strict) == (6000, 1000)
+    rec = reconcile(result, strict=True)
+    assert rec.ok and rec.strict
+    assert (rec.rows_accepted, rec.rows_rejected) == (1, 3)
+    assert (rec.fen_accepted, rec.fen_rejected) == (1000, 5005)
+    rejected = summarize(result, strict=True).rejected
+    assert sorted(rejected["reasons"]) == sorted([STRICT_REASON, STRICT_REASON, "unknown-code"])
+
+
+def test_strict_keeps_files_with_warnings_only(catalog: Catalog) -> None:
+    warning = Issue.make(Rule.TOTAL_MISMATCH, file="a.xlsx", sheet="预算表", row=9, column=11)
+    rows = [make_row(catalog, "a.xlsx", "中原区", "033A0101", 1000)]
+    files = [FileResult("a.xlsx", unit="中原区", year=2027, issues=[warning])]
+    rec = reconcile(make_result(catalog, rows, files), strict=True)
+    assert rec.fen_accepted == 1000
+
+
+# -- who submitted --------------------------------------------------------------------------
+def test_missing_duplicate_unlisted_and_unitless_submissions(catalog: Catalog) -> None:
+    rows = [
+        make_row(catalog, "zy.xlsx", "中原区", "033A0101", 100),
+        make_row(catalog, "js-old.xlsx", "金水区", "033A0101", 999, accepted=False),
+        make_row(catalog, "js-new.xlsx", "金水区", "033A0101", 300),
+        make_row(catalog, "x.xlsx", "管城区", "033A0101", 50, accepted=False),
+    ]
+    files = [
+        FileResult("zy.xlsx", unit="中原区", year=2027),
+        FileResult("js-old.xlsx", status="errors", unit="金水区", year=2027, counts=False),
+        FileResult("js-new.xlsx", unit="金水区", year=2027),
+        FileResult("x.xlsx", status="errors", unit="管城区", year=2027),
+        FileResult("broken.xlsx", status="unreadable"),
+    ]
+    result = make_result(catalog, rows, files)
+    units = ["中原区", "金水区", "二七区"]
+    table = submissions(result, units).set_index("unit")
+    assert list(table.index) == ["中原区", "金水区", "二七区", "管城区", NO_UNIT]
+    assert table["status"].to_dict() == {
+        "中原区": "received",
+        "金水区": "duplicate",
+        "二七区": "missing",
+        "管城区": "unlisted",
+        NO_UNIT: "no-unit",
+    }
+    assert table.loc["金水区", "counted"] == ["js-new.xlsx"]
+    assert table.loc["金水区", "not_counted"] == ["js-old.xlsx"]
+    assert table.loc["金水区", ["files", "rows_accepted", "rows_rejected"]].tolist() == [2, 1, 1]
+    assert table.loc["金水区", ["accepted_fen", "rejected_fen"]].tolist() == [300, 999]
+    assert table.loc["二七区", "files"] == 0
+    summary = summarize(result, units=units)
+    assert summary.missing_units == ["二七区"]
+    assert summary.duplicate_units == ["金水区"]
+    # Units with a counted file appear in the unit tables even when every row was rejected.
+    assert summary.received_units == ["中原区", "金水区", "管城区"]
+
+
+def test_yuan_formatting_is_exact() -> None:
+    assert format_yuan(1234560) == "12345.60"
+    assert format_yuan(0) == "0.00"
+    assert format_yuan(5) == "0.05"
+    assert format_yuan(-5) == "-0.05"
+    assert format_yuan(10**17 + 1) == "1000000000000000.01"
+    assert fen_to_yuan(12345) == Decimal("123.45")

@@ -1,0 +1,432 @@
+"""Accepted rows -> exact totals per category and unit, reconciled so that nothing is lost.
+
+Every sum is taken over integer fen (pandas ``Int64`` sums are exact integers) and turned
+into ``Decimal`` 元 only for display, so a total is right to the fen however many rows it
+covers. The catalogue, not the data, decides which categories appear: every category of
+the requested level is listed, with 0 where nothing was budgeted, because finance reports
+show the whole catalogue and a missing line would read as "not reported".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from toolkit.form import ZHENGZHOU_UNITS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from toolkit.catalog import Catalog
+    from toolkit.result import CheckResult
+
+# Shown where a file names no 填报单位 (or could not be read far enough to find one).
+NO_UNIT = "（未填写单位）"
+# The reason given to rows left out by --strict because their file has an error elsewhere.
+STRICT_REASON = "strict"
+LEVEL_KEYS = {1: "level1", 2: "level2", 3: "code"}
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Exact 元 from integer fen: ``12345 -> Decimal('123.45')`` (never via float)."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
+def format_yuan(fen: int) -> str:
+    """Two-place decimal string for JSON and CSV: ``1234560 -> '12345.60'``."""
+    return format(fen_to_yuan(fen), "f")
+
+
+def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
+    """Every row read, with ``accepted`` as it counts for the totals.
+
+    In strict mode a file with any error contributes nothing: its otherwise good rows
+    are rejected too, with reason ``strict``, so they still show up (with their amounts)
+    among the rejected rows and the reconciliation still balances.
+    """
+    rows = result.all_rows.copy()
+    rows["accepted"] = rows["accepted"].astype(bool)
+    rows["amount_fen"] = rows["amount_fen"].astype("Int64")
+    if strict:
+        bad = {f.path for f in result.files if f.errors}
+        hit = rows["file"].isin(bad) & rows["accepted"]
+        rows.loc[hit, "accepted"] = False
+        rows.loc[hit, "reasons"] = STRICT_REASON
+    return rows.reset_index(drop=True)
+
+
+def _sum_fen(amounts: pd.Series) -> int:
+    """Exact sum of an Int64 fen column, missing amounts counting as nothing."""
+    return int(amounts.dropna().astype("int64").sum())
+
+
+def _grouped(rows: pd.DataFrame, keys: list[str]) -> dict[Any, tuple[int, int]]:
+    """(row count, fen) per key; fen summed as int64, which is exact."""
+    if rows.empty:
+        return {}
+    frame = rows[[*keys, "amount_fen"]].copy()
+    frame["amount_fen"] = frame["amount_fen"].fillna(0).astype("int64")
+    agg = frame.groupby(keys, dropna=False, sort=False)["amount_fen"].agg(["size", "sum"])
+    return {
+        key: (int(n), int(fen)) for key, (n, fen) in zip(agg.index, agg.to_numpy(), strict=True)
+    }
+
+
+def _unit_label(unit: Any) -> str:
+    return NO_UNIT if unit is None or unit != unit or str(unit).strip() == "" else str(unit)
+
+
+def received_units(
+    result: CheckResult, rows: pd.DataFrame, expected: Sequence[str] | None = None
+) -> list[str]:
+    """Units with a counted file or an accepted row, in the order of the expected list.
+
+    Units outside the list follow in name order; rows with no unit come last.
+    """
+    expected = tuple(expected) if expected is not None else ZHENGZHOU_UNITS
+    seen = {_unit_label(f.unit) for f in result.files if f.counts and f.status != "unreadable"}
+    seen |= {_unit_label(u) for u in rows.loc[rows["accepted"], "unit"]}
+    ordered = [u for u in expected if u in seen]
+    extra = sorted(u for u in seen if u not in expected and u != NO_UNIT)
+    return ordered + extra + ([NO_UNIT] if NO_UNIT in seen else [])
+
+
+def _share(fen: int, total: int) -> float:
+    # A ratio for display, computed from exact integers; never summed back into money.
+    return fen / total if total else 0.0
+
+
+def rollup(
+    result: CheckResult,
+    level: int = 1,
+    by_unit: bool = False,
+    strict: bool = False,
+    units: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Totals of the accepted rows per category of ``level`` (1, 2, or 3 = leaf).
+
+    Columns: ``code``, ``name`` (plus ``level1`` for levels 2-3 and ``level2`` for 3),
+    ``rows``, ``amount_fen`` (int64, exact), ``amount_yuan`` (Decimal, exact) and
+    ``share`` (of the grand total; of the unit's total when ``by_unit``). Every category
+    of the level is listed, with 0 where nothing was budgeted. With ``by_unit`` a ``unit``
+    column comes first and every received unit gets every category; ``units`` is the
+    expected list that orders them (default the built-in Zhengzhou list).
+    """
+    import pandas as pd
+
+    if level not in LEVEL_KEYS:
+        raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
+    cat = result.catalog
+    rows = effective_rows(result, strict)
+    accepted = rows[rows["accepted"]].copy()
+    accepted["unit"] = accepted["unit"].map(_unit_label)
+    key = LEVEL_KEYS[level]
+    entries = cat.level(level)
+    columns = ["code", "name", *(["level1"] if level >= 2 else []), *(["level2"] * (level == 3))]
+    columns += ["rows", "amount_fen", "amount_yuan", "share"]
+
+    def records(totals: dict[Any, tuple[int, int]], unit: str | None) -> list[dict[str, Any]]:
+        get = (lambda code: totals.get((unit, code), (0, 0))) if by_unit else totals.get
+        base = sum((get(e.code) or (0, 0))[1] for e in entries)
+        out = []
+        for e in entries:
+            n, fen = get(e.code) or (0, 0)
+            rec: dict[str, Any] = {"code": e.code, "name": e.name}
+            if level >= 2:
+                rec["level1"] = cat.level1(e.code).code
+            if level == 3:
+                rec["level2"] = cat.ancestor(e.code, 2).code  # type: ignore[union-attr]
+            rec.update(rows=n, amount_fen=fen, amount_yuan=fen_to_yuan(fen))
+            rec["share"] = _share(fen, base if by_unit else grand)
+            out.append({"unit": unit, **rec} if by_unit else rec)
+        return out
+
+    grand = _sum_fen(accepted["amount_fen"])
+    if by_unit:
+        totals = _grouped(accepted, ["unit", key])
+        recs = [r for u in received_units(result, rows, units) for r in records(totals, u)]
+        columns = ["unit", *columns]
+    else:
+        recs = records(_grouped(accepted, [key]), None)
+    frame = pd.DataFrame.from_records(recs, columns=columns)
+    frame["rows"] = frame["rows"].astype("int64")
+    frame["amount_fen"] = frame["amount_fen"].astype("int64")
+    frame["share"] = frame["share"].astype("float64")
+    return frame
+
+
+# -- reconciliation -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Check:
+    """One balance that must hold: ``left == right`` and no category breaks it."""
+
+    name: str  # stable English id
+    label: str  # Chinese, as printed
+    left: int
+    right: int
+    unit: str = "fen"  # "fen" or "rows"
+    failures: tuple[str, ...] = ()  # categories whose own balance fails, with the difference
+
+    @property
+    def ok(self) -> bool:
+        return self.left == self.right and not self.failures
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Rows and fen read, accepted and rejected, and the balances between the levels."""
+
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    fen_read: int
+    fen_accepted: int
+    fen_rejected: int
+    rows_without_amount: int  # rejected rows whose amount could not be read as a number
+    grand_total_fen: int
+    strict: bool
+    checks: tuple[Check, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _children_balance(
+    cat: Catalog, parent_level: int, parents: dict[Any, tuple[int, int]], children: dict
+) -> tuple[int, int, tuple[str, ...]]:
+    """Sum the child totals into each parent (via the catalogue) and compare per parent."""
+    failures = []
+    left = right = 0
+    for parent in cat.level(parent_level):
+        kids = sum(children.get(c.code, (0, 0))[1] for c in cat.children(parent.code))
+        own = parents.get(parent.code, (0, 0))[1]
+        left += kids
+        right += own
+        if kids != own:
+            failures.append(f"{parent.code}: {format_yuan(kids)} ≠ {format_yuan(own)}")
+    return left, right, tuple(failures)
+
+
+def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
+    """Prove that nothing was lost between reading the rows and the totals.
+
+    Each level is grouped independently from the rows (leaf code, level-2 code, level-1
+    code), then the catalogue adds children up into parents. A row whose level codes do
+    not agree with its leaf, or an accepted code outside the catalogue, breaks a balance.
+    """
+    cat = result.catalog
+    rows = effective_rows(result, strict)
+    acc = rows[rows["accepted"]]
+    rej = rows[~rows["accepted"]]
+    fen_read = _sum_fen(rows["amount_fen"])
+    fen_acc = _sum_fen(acc["amount_fen"])
+    fen_rej = _sum_fen(rej["amount_fen"])
+    grand = fen_acc
+    leaves = _grouped(acc, ["code"])
+    level2 = _grouped(acc, ["level2"])
+    level1 = _grouped(acc, ["level1"])
+    leaf_sum = sum(leaves.get(e.code, (0, 0))[1] for e in cat.level(3))
+    l1_sum = sum(level1.get(e.code, (0, 0))[1] for e in cat.level(1))
+    l2_left, l2_right, l2_fail = _children_balance(cat, 2, level2, leaves)
+    l1_left, l1_right, l1_fail = _children_balance(cat, 1, level1, level2)
+    checks = (
+        Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + len(rej), "rows"),
+        Check("amounts", "读取金额 = 计入金额 + 剔除金额", fen_read, fen_acc + fen_rej),
+        Check("leaves-in-catalog", "各三级目录之和 = 计入金额", leaf_sum, grand),
+        Check(
+            "leaves-to-level2", "三级目录之和 = 所属二级目录", l2_left, l2_right, failures=l2_fail
+        ),
+        Check(
+            "level2-to-level1", "二级目录之和 = 所属一级目录", l1_left, l1_right, failures=l1_fail
+        ),
+        Check("level1-to-total", "一级目录之和 = 总计", l1_sum, grand),
+    )
+    return Reconciliation(
+        rows_read=len(rows),
+        rows_accepted=len(acc),
+        rows_rejected=len(rej),
+        fen_read=fen_read,
+        fen_accepted=fen_acc,
+        fen_rejected=fen_rej,
+        rows_without_amount=int(rej["amount_fen"].isna().sum()),
+        grand_total_fen=grand,
+        strict=strict,
+        checks=checks,
+    )
+
+
+# -- who submitted ------------------------------------------------------------------------
+UNIT_STATUSES = {
+    "received": "已报送",
+    "missing": "未报送",
+    "duplicate": "重复报送",
+    "unlisted": "名单外单位",
+    "no-unit": "未识别单位",
+}
+
+
+def _by_file(rows: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
+    """Per file: accepted rows, rejected rows, accepted fen, rejected fen."""
+    out: dict[str, tuple[int, int, int, int]] = {}
+    for path, group in rows.groupby("file", sort=False):
+        acc = group[group["accepted"]]
+        rej = group[~group["accepted"]]
+        out[str(path)] = (
+            len(acc),
+            len(rej),
+            _sum_fen(acc["amount_fen"]),
+            _sum_fen(rej["amount_fen"]),
+        )
+    return out
+
+
+def files_table(result: CheckResult, strict: bool = False) -> pd.DataFrame:
+    """One row per file: unit, year, status, whether it counts, rows and fen, issue counts."""
+    import pandas as pd
+
+    per_file = _by_file(effective_rows(result, strict))
+    records = []
+    for f in result.files:
+        n_acc, n_rej, fen_acc, fen_rej = per_file.get(f.path, (0, 0, 0, 0))
+        records.append(
+            {
+                "file": f.path,
+                "unit": f.unit,
+                "year": f.year,
+                "status": f.status,
+                "counts": f.counts,
+                "rows_accepted": n_acc,
+                "rows_rejected": n_rej,
+                "accepted_fen": fen_acc,
+                "rejected_fen": fen_rej,
+                "errors": f.errors,
+                "warnings": f.warnings,
+            }
+        )
+    columns = [
+        "file", "unit", "year", "status", "counts", "rows_accepted", "rows_rejected",
+        "accepted_fen", "rejected_fen", "errors", "warnings",
+    ]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def submissions(
+    result: CheckResult, units: Sequence[str] | None = None, strict: bool = False
+) -> pd.DataFrame:
+    """Expected units against received files: who is missing, who sent more than one file.
+
+    One row per expected unit (in list order), then units outside the list, then files
+    with no recognisable unit. ``status`` is a key of ``UNIT_STATUSES``; ``counted`` and
+    ``not_counted`` list the files whose rows count and those replaced by a newer one.
+    """
+    import pandas as pd
+
+    expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
+    per_file = _by_file(effective_rows(result, strict))
+    groups: dict[str, list[Any]] = {}
+    for f in result.files:
+        groups.setdefault(_unit_label(f.unit), []).append(f)
+    order = list(expected)
+    order += sorted(u for u in groups if u not in expected and u != NO_UNIT)
+    order += [NO_UNIT] if NO_UNIT in groups else []
+    records = []
+    for unit in order:
+        files = groups.get(unit, [])
+        if unit == NO_UNIT:
+            status = "no-unit"
+        elif unit not in expected:
+            status = "unlisted"
+        elif not files:
+            status = "missing"
+        else:
+            status = "duplicate" if len(files) > 1 else "received"
+        counted = [f.path for f in files if f.counts]
+        sums = [per_file.get(f.path, (0, 0, 0, 0)) for f in files]
+        records.append(
+            {
+                "unit": unit,
+                "expected": unit in expected,
+                "status": status,
+                "files": len(files),
+                "counted": counted,
+                "not_counted": [f.path for f in files if not f.counts],
+                "rows_accepted": sum(s[0] for s in sums),
+                "rows_rejected": sum(s[1] for s in sums),
+                "accepted_fen": sum(s[2] for s in sums),
+                "rejected_fen": sum(s[3] for s in sums),
+            }
+        )
+    columns = [
+        "unit", "expected", "status", "files", "counted", "not_counted",
+        "rows_accepted", "rows_rejected", "accepted_fen", "rejected_fen",
+    ]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+# -- everything a report needs, computed once ----------------------------------------------
+@dataclass
+class RollupSummary:
+    """All roll-up tables of one batch, so that the xlsx, CSV, JSON and terminal agree."""
+
+    result: CheckResult
+    strict: bool
+    units: tuple[str, ...]  # the expected unit list
+    rows: pd.DataFrame  # every row read, ``accepted`` as it counts (see effective_rows)
+    level1: pd.DataFrame
+    level2: pd.DataFrame
+    level3: pd.DataFrame
+    unit_level1: pd.DataFrame
+    unit_level2: pd.DataFrame
+    submissions: pd.DataFrame
+    files: pd.DataFrame
+    reconciliation: Reconciliation
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.result.catalog
+
+    @property
+    def accepted(self) -> pd.DataFrame:
+        return self.rows[self.rows["accepted"]].reset_index(drop=True)
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        return self.rows[~self.rows["accepted"]].reset_index(drop=True)
+
+    @property
+    def missing_units(self) -> list[str]:
+        s = self.submissions
+        return list(s.loc[s["status"] == "missing", "unit"])
+
+    @property
+    def duplicate_units(self) -> list[str]:
+        s = self.submissions
+        return list(s.loc[s["status"] == "duplicate", "unit"])
+
+    @property
+    def received_units(self) -> list[str]:
+        return list(self.unit_level1["unit"].drop_duplicates())
+
+
+def summarize(
+    result: CheckResult, units: Sequence[str] | None = None, strict: bool = False
+) -> RollupSummary:
+    """Compute every table of the roll-up report from one ``CheckResult``."""
+    expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
+    return RollupSummary(
+        result=result,
+        strict=strict,
+        units=expected,
+        rows=effective_rows(result, strict),
+        level1=rollup(result, 1, strict=strict),
+        level2=rollup(result, 2, strict=strict),
+        level3=rollup(result, 3, strict=strict),
+        unit_level1=rollup(result, 1, by_unit=True, strict=strict, units=expected),
+        unit_level2=rollup(result, 2, by_unit=True, strict=strict, units=expected),
+        submissions=submissions(result, expected, strict),
+        files=files_table(result, strict),
+        reconciliation=reconcile(result, strict),
+    )
