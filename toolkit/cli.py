@@ -325,5 +325,112 @@ def template(
     click.echo(f"已生成 {len(written)} 个预算模板")
 
 
+# -- check --------------------------------------------------------------------------------
+def _yuan(value: str) -> Any:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        cap = Decimal(value.replace(",", ""))
+    except InvalidOperation:
+        cap = Decimal(-1)
+    if not cap.is_finite() or cap <= 0:
+        raise click.BadParameter(f"需要正数（元），得到 {value!r}", param_hint="--max-amount")
+    return cap
+
+
+@cli.command("check", context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "-c",
+    "--catalog",
+    "catalog_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Catalogue (.json, .xlsx, .csv); default: the built-in Zhengzhou one.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format (JSON shape: docs/check.md).",
+)
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False),
+    help="Write an annotated copy of every file with issues into DIR (originals untouched).",
+)
+@click.option(
+    "--units",
+    "units_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Unit list file (one name a line, # comments); default: the Zhengzhou units.",
+)
+@click.option(
+    "--stamp-mismatch",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Severity when a file's stamp names another catalogue or catalogue version.",
+)
+@click.option(
+    "--max-amount",
+    metavar="YUAN",
+    default="1000000000",
+    show_default=True,
+    help="Largest amount one line may carry, in 元 (larger: amount-too-large).",
+)
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."
+)
+def check_cmd(
+    paths: tuple[str, ...],
+    catalog_path: str | None,
+    fmt: str,
+    annotate_dir: str | None,
+    units_file: str | None,
+    stamp_mismatch: str,
+    max_amount: str,
+    jobs: int,
+) -> None:
+    """Check filled-in budget workbooks (files or folders): exit 0 clean, 1 errors found.
+
+    \b
+    budget-toolkit check 收到的预算表/
+    budget-toolkit check a.xlsx b.xlsx --format json > result.json
+    budget-toolkit check 收到的预算表/ --annotate 退回/
+    """
+    from toolkit.form import load_units
+    from toolkit.render import render_json, render_text
+    from toolkit.rules import check
+
+    cap = _yuan(max_amount)
+    try:
+        units = load_units(units_file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--units") from exc
+    result = check(
+        list(paths),
+        _catalog(catalog_path),
+        units=units,
+        stamp_mismatch=stamp_mismatch,
+        max_amount=cap,
+        jobs=jobs,
+    )
+    click.echo(render_json(result) if fmt == "json" else render_text(result))
+    if annotate_dir:
+        from toolkit.annotate import annotate
+
+        for done in annotate(result, annotate_dir):
+            line = (
+                f"已生成标注副本：{done.target}"
+                if done.target
+                else f"未生成标注副本：{done.source}（{done.reason}）"
+            )
+            click.echo(line, err=fmt == "json")
+    sys.exit(1 if result.errors else 0)
+
+
 def main() -> None:
     cli(obj={})

@@ -589,21 +589,25 @@ def resolve_duplicates(
     for (unit, year), members in groups.items():
         if len(members) < 2:
             continue
+        stamped = all(results[i][0].generated_at for i in members)
         ranked = sorted(
             members,
-            key=lambda i: (_generated(results[i][0]), mtimes.get(results[i][0].path, 0.0)),
+            key=lambda i: (
+                _generated(results[i][0]) if stamped else datetime.min,
+                mtimes.get(results[i][0].path, 0.0),
+            ),
             reverse=True,
         )
         winner = results[ranked[0]][0]
-        newer_stamp = _generated(winner) > _generated(results[ranked[1]][0])
+        newer_stamp = stamped and _generated(winner) > _generated(results[ranked[1]][0])
         why = "模板生成时间较新" if newer_stamp else "文件修改时间较新"
-        others = "、".join(Path(results[i][0].path).name for i in ranked[1:])
+        others = "、".join(results[i][0].path for i in ranked[1:])
         year_text = f"{year}年度" if year else ""
         for i in ranked:
             fr, rows = results[i]
             detail = (
                 f"{unit}{year_text}共有 {len(ranked)} 个文件"
-                f"（{Path(winner.path).name}、{others}），以 {Path(winner.path).name} 为准（{why}）"
+                f"（{winner.path}、{others}），以 {winner.path} 为准（{why}）"
             )
             fr.issues.append(
                 Issue.make(Rule.DUPLICATE_SUBMISSION, file=fr.path, detail=detail, value=unit)
@@ -616,7 +620,7 @@ def resolve_duplicates(
                 Issue.make(
                     Rule.SUPERSEDED_SUBMISSION,
                     file=fr.path,
-                    detail=f"以 {Path(winner.path).name} 为准",
+                    detail=f"以 {winner.path} 为准",
                     value=unit,
                 )
             )
