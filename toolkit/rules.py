@@ -12,7 +12,7 @@ batch the rows and fen read equal accepted plus rejected. Amounts are integer fe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -521,6 +521,8 @@ def _worker_check(path: Path, options: CheckOptions) -> Any:  # pragma: no cover
 def check(
     paths: str | Path | Iterable[str | Path],
     catalog: Catalog | str | Path | None = None,
+    *,
+    progress: Callable[[int, int, Path], None] | None = None,
     **options: Any,
 ) -> CheckResult:
     """Check workbooks (files or folders) against a catalogue -> ``CheckResult``.
@@ -528,6 +530,7 @@ def check(
     Options: ``units`` (names, or a unit-list file; default Zhengzhou's),
     ``stamp_mismatch`` ("error" | "warning"), ``max_amount`` (元 per line, default 10亿),
     ``max_text``, ``limits`` (``toolkit.preflight.Limits``), ``jobs`` (processes).
+    ``progress(done, total, path)``, if given, is called after each file (a progress bar).
     """
     from toolkit.catalog import Catalog, load_catalog
 
@@ -545,9 +548,19 @@ def check(
             initializer=_worker_init,
             initargs=(cat.to_dict(), cat.source),
         ) as pool:
-            results = list(pool.map(_worker_check, files, [opts] * len(files), chunksize=4))
+            results = []
+            for f, res in zip(
+                files, pool.map(_worker_check, files, [opts] * len(files), chunksize=4), strict=True
+            ):
+                results.append(res)
+                if progress is not None:
+                    progress(len(results), len(files), f)
     else:
-        results = [check_file(f, cat, opts) for f in files]
+        results = []
+        for f in files:
+            results.append(check_file(f, cat, opts))
+            if progress is not None:
+                progress(len(results), len(files), f)
     resolve_duplicates(results, {str(f): _mtime(f) for f in files})
     return CheckResult(
         catalog=cat,
