@@ -12,12 +12,12 @@ import pytest
 
 from toolkit.catalog import Catalog
 from toolkit.issues import Issue, Rule
+from toolkit.render import fen_text
 from toolkit.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.rollup import (
     NO_UNIT,
     STRICT_REASON,
     fen_to_yuan,
-    format_yuan,
     reconcile,
     rollup,
     submissions,
@@ -313,9 +313,9 @@ def test_missing_duplicate_unlisted_and_unitless_submissions(catalog: Catalog) -
 
 
 def test_yuan_formatting_is_exact() -> None:
-    assert format_yuan(1234560) == "12345.60"
-    assert format_yuan(0) == "0.00"
-    assert format_yuan(5) == "0.05"
-    assert format_yuan(-5) == "-0.05"
-    assert format_yuan(10**17 + 1) == "1000000000000000.01"
+    assert fen_text(1234560) == "12345.60"
+    assert fen_text(0) == "0.00"
+    assert fen_text(5) == "0.05"
+    assert fen_text(-5) == "-0.05"
+    assert fen_text(10**17 + 1) == "1000000000000000.01"
     assert fen_to_yuan(12345) == Decimal("123.45")

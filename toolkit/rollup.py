@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from toolkit.form import ZHENGZHOU_UNITS
+from toolkit.render import fen_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -32,11 +33,6 @@ LEVEL_KEYS = {1: "level1", 2: "level2", 3: "code"}
 def fen_to_yuan(fen: int) -> Decimal:
     """Exact 元 from integer fen: ``12345 -> Decimal('123.45')`` (never via float)."""
     return Decimal(int(fen)).scaleb(-2)
-
-
-def format_yuan(fen: int) -> str:
-    """Two-place decimal string for JSON and CSV: ``1234560 -> '12345.60'``."""
-    return format(fen_to_yuan(fen), "f")
 
 
 def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
@@ -206,7 +202,7 @@ def _children_balance(
         left += kids
         right += own
         if kids != own:
-            failures.append(f"{parent.code}: {format_yuan(kids)} ≠ {format_yuan(own)}")
+            failures.append(f"{parent.code}: {fen_text(kids)} ≠ {fen_text(own)}")
     return left, right, tuple(failures)
 
 
