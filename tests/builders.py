@@ -87,7 +87,7 @@ def build_submission(
     year: int = 2027,
     amount_unit: str = "元",
     unit_in_header: bool = True,
-    stamp: Mapping[str, str] | None = None,
+    stamp: Mapping[str, str] | str | None = "auto",
     stamp_in: str = "both",
     columns: Sequence[str] = FIELDS,
     header_labels: Mapping[str, str] | None = None,
@@ -100,7 +100,8 @@ def build_submission(
     """Write a filled form with openpyxl (no cached values); return ``path``.
 
     ``rows``: dicts of field -> value (None = a blank row, kept so row numbers move).
-    ``stamp``: the stamp dict (``stamp_for(catalog, ...)``) or None for no stamp;
+    ``stamp``: "auto" (the built-in catalogue's stamp for this year and amount unit),
+    a stamp dict (``stamp_for(catalog, ...)``), or None for no stamp;
     ``stamp_in``: "both", "properties" or "sheet". ``columns``: field order (drop or
     reorder columns). ``header_labels``: field -> header text to write instead.
     ``rows_above``: extra rows inserted above the header (a note row each).
@@ -125,8 +126,7 @@ def build_submission(
     ws.cell(unit_row, 11, amount_unit)
     header_row = unit_row + 1
     labels = dict(FIELD_LABELS)
-    if unit_in_header:
-        labels["amount"] = form.amount_header(amount_unit)
+    labels["amount"] = form.amount_header(amount_unit) if unit_in_header else form.COL_AMOUNT
     labels.update(header_labels or {})
     col = {f: i for i, f in enumerate(columns, start=1)}
     for f, c in col.items():
@@ -156,7 +156,11 @@ def build_submission(
         ws.cell(r + 2, 4, form.SIGNATURE_LABELS[1] + "：")
     for ref, value in (cells or {}).items():
         ws[ref] = value
-    if stamp is not None:
+    if stamp == "auto":
+        from toolkit.catalog import load_catalog
+
+        stamp = stamp_for(load_catalog(), year=year, amount_unit=amount_unit)
+    if isinstance(stamp, Mapping):
         if stamp_in in ("both", "sheet"):
             hidden = wb.create_sheet(form.SHEET_STAMP)
             hidden.sheet_state = "hidden"
@@ -219,3 +223,38 @@ def build_from_template(
     unit = options.get("unit")
     template = write_template(catalog, tmp / f"template-{name}", **options)
     return fill_template(template, tmp / name, rows, unit=None if unit else "中原区")
+
+
+def patch_part(path: Path, part: str, old: str | bytes, new: str | bytes, count: int = -1) -> Path:
+    """Rewrite one member of a workbook's zip in place (raw XML the libraries won't write).
+
+    E.g. an ``_x0007_`` escape (a control character as Excel stores it), or cells
+    without ``r`` attributes. Asserts that ``old`` occurs, so a test cannot silently
+    patch nothing.
+    """
+    import zipfile
+
+    old_b = old.encode() if isinstance(old, str) else old
+    new_b = new.encode() if isinstance(new, str) else new
+    with zipfile.ZipFile(path) as zin:
+        items = [(info, zin.read(info)) for info in zin.infolist()]
+    names = [info.filename for info, _ in items]
+    assert part in names, f"{part} not in {names}"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename == part:
+                assert old_b in data, f"{old!r} not found in {part}"
+                data = data.replace(old_b, new_b, count)
+            zout.writestr(info, data)
+    return path
+
+
+def entry_part(path: Path) -> str:
+    """The zip member holding the entry sheet (``xl/worksheets/sheetN.xml``)."""
+    import zipfile
+
+    from toolkit.read import sheet_parts
+
+    with zipfile.ZipFile(path) as zf:
+        parts = sheet_parts(zf)
+    return parts[form.SHEET_ENTRY]
