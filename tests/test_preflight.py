@@ -1,0 +1,308 @@
+"""preflight: every broken or crafted file becomes one located file-level issue, fast and
+small, before a spreadsheet library opens it; a real workbook passes untouched."""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import hostile as H
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.issues import Rule
+from toolkit.preflight import (
+    DEFAULT_LIMITS,
+    OTHER_SPREADSHEET_SUFFIXES,
+    Deadline,
+    LimitExceeded,
+    Limits,
+    _SheetScan,
+    exceeded,
+    preflight,
+)
+
+MB = 1024 * 1024
+
+
+def _bounded(path: Path, limits: Limits = DEFAULT_LIMITS) -> list:
+    """preflight, asserting it stays within 2 s and 64 MB of Python allocations."""
+    tracemalloc.start()
+    start = time.monotonic()
+    try:
+        issues = preflight(path, limits)
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert time.monotonic() - start < 2.0, path
+    assert peak < 64 * MB, (path, peak)
+    return issues
+
+
+def _only(issues: list, rule: Rule, limit: str | None = None):  # type: ignore[no-untyped-def]
+    assert [i.rule for i in issues] == [rule.id], issues
+    issue = issues[0]
+    assert issue.severity == "error"
+    assert issue.message  # the Chinese message is rendered, with its detail
+    if limit is not None:
+        assert issue.extra["limit"] == limit
+        assert limit in issue.message  # the message names the limit ...
+    return issue
+
+
+CASES: list[tuple[str, Callable[[Path], Path], Rule, str | None]] = [
+    ("empty.xlsx", H.empty_file, Rule.FILE_UNREADABLE, None),
+    ("random.xlsx", H.random_bytes, Rule.FILE_FORMAT, None),
+    ("data.xlsx", H.csv_renamed, Rule.FILE_FORMAT, None),
+    ("gbk.xlsx", H.csv_gbk_renamed, Rule.FILE_FORMAT, None),
+    ("scan.xlsx", H.pdf_renamed, Rule.FILE_FORMAT, None),
+    ("export.xlsx", H.html_as_xls, Rule.FILE_FORMAT, None),
+    ("cut.xlsx", H.truncated_zip, Rule.FILE_UNREADABLE, None),
+    ("flipped.xlsx", H.corrupt_member, Rule.FILE_UNREADABLE, None),
+    ("archive.xlsx", H.zip_without_workbook, Rule.FILE_FORMAT, None),
+    ("letter.xlsx", H.docx_renamed, Rule.FILE_FORMAT, None),
+    ("calc.xlsx", H.ods_renamed, Rule.FILE_FORMAT, None),
+    ("old.xlsx", H.old_xls, Rule.FILE_FORMAT, None),
+    ("old.xls", H.old_xls, Rule.FILE_FORMAT, None),
+    ("old-locked.xls", lambda p: H.old_xls(p, encrypted=True), Rule.FILE_ENCRYPTED, None),
+    ("word.xlsx", H.doc_renamed, Rule.FILE_FORMAT, None),
+    ("locked.xlsx", H.encrypted_xlsx, Rule.FILE_ENCRYPTED, None),
+    ("locked-shape.xlsx", H.encrypted_cfb_stub, Rule.FILE_ENCRYPTED, None),
+    ("macro.xlsx", H.with_macro, Rule.FILE_FORMAT, None),
+    ("macro.xlsm", H.with_macro, Rule.FILE_FORMAT, None),
+    ("macro-type.xlsx", lambda p: H.with_macro(p, content_type_only=True), Rule.FILE_FORMAT, None),
+    ("bomb.xlsx", H.zip_bomb, Rule.LIMIT_EXCEEDED, "max_uncompressed_bytes"),
+    ("bomb-lies.xlsx", lambda p: H.zip_bomb(p, declared=1000), Rule.FILE_UNREADABLE, None),
+    ("parts.xlsx", H.many_members, Rule.LIMIT_EXCEEDED, "max_zip_members"),
+    ("laughs.xlsx", H.billion_laughs_sheet, Rule.FILE_UNREADABLE, None),
+    ("laughs-sst.xlsx", H.billion_laughs_strings, Rule.FILE_UNREADABLE, None),
+    ("xxe.xlsx", H.external_entity, Rule.FILE_UNREADABLE, None),
+    ("utf7.xlsx", H.utf7_sheet, Rule.FILE_UNREADABLE, None),
+    ("far.xlsx", H.far_cell, Rule.LIMIT_EXCEEDED, "max_cells"),
+    ("merged.xlsx", H.giant_merge, Rule.LIMIT_EXCEEDED, "max_cells"),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "rule", "limit"), CASES, ids=[c[0] for c in CASES])
+def test_broken_and_crafted_files(
+    tmp_path: Path, name: str, make: Callable[[Path], Path], rule: Rule, limit: str | None
+) -> None:
+    path = make(tmp_path / name)
+    issue = _only(_bounded(path), rule, limit)
+    assert issue.file == str(path)
+
+
+@pytest.mark.parametrize(
+    "name", ["预算表.xlsx", "损坏文件.xlsx", "report.xls.xlsx", "副本 (2).XLSX", "no-suffix"]
+)
+def test_a_real_workbook_passes_under_any_name(tmp_path: Path, name: str) -> None:
+    assert _bounded(H.write_zip(tmp_path / name, H.minimal_parts())) == []
+
+
+def test_an_openpyxl_workbook_passes(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "预算表"
+    wb.active.append(["项目名称", "目录编码", "预算金额（元）"])
+    wb.active.append(["社区养老", "033A0101", 120000])
+    wb.active.merge_cells("A5:C5")
+    wb.save(tmp_path / "a.xlsx")
+    assert _bounded(tmp_path / "a.xlsx") == []
+
+
+def test_a_huge_dimension_alone_is_not_an_error(tmp_path: Path) -> None:
+    # Excel writes big <dimension> refs for formatted sheets; readers must not trust it
+    assert _bounded(H.huge_dimension(tmp_path / "dim.xlsx")) == []
+
+
+def test_stored_members_are_read_too(tmp_path: Path) -> None:
+    path = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in H.minimal_parts().items():
+            zf.writestr(name, data)
+    assert _bounded(path) == []
+    laughs = tmp_path / "stored-laughs.xlsx"
+    with zipfile.ZipFile(laughs, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in H.minimal_parts(H.sheet(b"", prolog=H.LAUGHS)).items():
+            zf.writestr(name, data)
+    _only(_bounded(laughs), Rule.FILE_UNREADABLE)
+
+
+@pytest.mark.parametrize("suffix", sorted(OTHER_SPREADSHEET_SUFFIXES))
+def test_other_spreadsheet_suffixes_say_save_as_xlsx(tmp_path: Path, suffix: str) -> None:
+    path = H.write_zip(tmp_path / f"a{suffix}", H.minimal_parts())
+    issue = _only(_bounded(path), Rule.FILE_FORMAT)
+    assert suffix in issue.message
+
+
+def test_a_folder_a_missing_file_and_a_pipe(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    _only(preflight(folder), Rule.FILE_UNREADABLE)
+    _only(preflight(tmp_path / "missing.xlsx"), Rule.FILE_UNREADABLE)
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)  # opening a pipe would block forever
+    _only(_bounded(fifo), Rule.FILE_UNREADABLE)
+
+
+def test_a_ratio_bomb_under_the_size_cap_is_stopped_while_inflating(tmp_path: Path) -> None:
+    path = H.zip_bomb(tmp_path / "b.xlsx", inflated=256 * MB)
+    _only(_bounded(path), Rule.LIMIT_EXCEEDED, "max_compression_ratio")
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_stopped(tmp_path: Path) -> None:
+    # declared sizes pass every limit; the stream is inflated anyway and cut off early
+    limits = Limits(max_compression_ratio=5000)
+    bomb = H.zip_bomb(tmp_path / "lying.xlsx", inflated=256 * MB, declared=60 * MB)
+    issue = _only(_bounded(bomb, limits), Rule.FILE_UNREADABLE)
+    assert "xl/worksheets/sheet1.xml" in issue.message
+
+
+def test_file_size_limit(tmp_path: Path) -> None:
+    path = H.write_zip(tmp_path / "a.xlsx", H.minimal_parts())
+    issue = _only(
+        preflight(path, Limits(max_file_bytes=100)), Rule.LIMIT_EXCEEDED, "max_file_bytes"
+    )
+    assert "100 字节" in issue.message
+
+
+def test_row_and_cell_limits_name_the_sheet(tmp_path: Path) -> None:
+    path = H.too_many_rows(tmp_path / "rows.xlsx", 1200)
+    issue = _only(preflight(path, Limits(max_rows=1000)), Rule.LIMIT_EXCEEDED, "max_rows")
+    assert issue.sheet == "预算表"
+    assert "1,200" in issue.message
+    _only(preflight(path, Limits(max_cells=1000)), Rule.LIMIT_EXCEEDED, "max_cells")
+    assert preflight(path, Limits(max_rows=1200, max_cells=1200)) == []
+
+
+def test_time_limit(tmp_path: Path) -> None:
+    path = H.too_many_rows(tmp_path / "rows.xlsx", 100)
+    _only(preflight(path, Limits(max_seconds=1e-6)), Rule.LIMIT_EXCEEDED, "max_seconds")
+
+
+def test_a_200000_row_submission_passes_the_defaults(tmp_path: Path) -> None:
+    # about the size of the largest real submission: 200k rows x 13 columns
+    cells = (
+        b'<c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>\xe9\xa1\xb9\xe7\x9b\xae'
+        b"%d</t></is></c>"
+        + b"".join(b'<c r="%s%%d"><v>1</v></c>' % c.encode() for c in "CDEFGHIJKLM")
+    )
+    rows = b"".join(
+        b'<row r="%d">' % r + cells % ((r, r, r, r) + (r,) * 11) + b"</row>"
+        for r in range(1, 200_001)
+    )
+    path = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, data in H.minimal_parts(H.sheet(rows)).items():
+            zf.writestr(name, data)
+    start = time.monotonic()
+    assert preflight(path) == []
+    assert time.monotonic() - start < 15
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_sheet_scan_counts_rows_cells_and_span_across_chunk_boundaries(prefix: bytes) -> None:
+    p = prefix
+    rows = b"".join(
+        b'<%srow r="%d"><%sc r="B%d"><%sv>1</%sv></%sc><%sc r="C%d" s="1"/></%srow>'
+        % (p, r, p, r, p, p, p, p, r, p)
+        for r in range(2, 3002)
+    )
+    xml = (
+        b'<%sworksheet xmlns:x="m"><%ssheetData>' % (p, p)
+        + rows
+        + b'</%ssheetData><%smergeCells><%smergeCell ref="A1:D10"/></%smergeCells>' % (p, p, p, p)
+        + b"</%sworksheet>" % p
+    )
+    for size in (1, 7, 64, 1000, len(xml)):
+        scan = _SheetScan("s")
+        for i in range(0, len(xml), size):
+            scan.feed(xml[i : i + size])
+        scan.finish()
+        assert (scan.rows, scan.cells, scan.merged) == (3000, 6000, 40), size
+        # the formatted-only C cells (self-closing) do not widen the span
+        assert (scan.min_row, scan.max_row, scan.min_col, scan.max_col) == (2, 3001, 2, 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(cut=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=30))
+def test_sheet_scan_is_independent_of_chunking(cut: list[int]) -> None:
+    xml = H.sheet(
+        b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1, 200))
+    )
+    scan = _SheetScan("s")
+    pos = 0
+    for size in cut * (len(xml) // sum(cut) + 1):
+        scan.feed(xml[pos : pos + size])
+        pos += size
+        if pos >= len(xml):
+            break
+    scan.finish()
+    assert (scan.rows, scan.cells, scan.max_row) == (199, 199, 199)
+
+
+def test_utf16_parts_are_guarded_too(tmp_path: Path) -> None:
+    body = H.sheet(b"", prolog=H.LAUGHS).replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    parts = H.minimal_parts(b"\xff\xfe" + body.decode().encode("utf-16-le"))
+    _only(_bounded(H.write_zip(tmp_path / "u16.xlsx", parts)), Rule.FILE_UNREADABLE)
+    clean = H.minimal_parts(b"\xff\xfe" + H.sheet(b"").decode().encode("utf-16-le"))
+    assert _bounded(H.write_zip(tmp_path / "ok16.xlsx", clean)) == []
+
+
+def test_duplicate_member_names_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in H.minimal_parts().items():
+            zf.writestr(name, data)
+        with pytest.warns(UserWarning):
+            zf.writestr("xl/worksheets/sheet1.xml", H.sheet(b""))
+    _only(_bounded(path), Rule.FILE_UNREADABLE)
+
+
+# -- the Limits API ---------------------------------------------------------------------------
+def test_limits_from_options_keeps_defaults_for_none() -> None:
+    limits = Limits.from_options(max_file_mb=5, max_rows=10, timeout=3)
+    assert limits.max_file_bytes == 5 * MB
+    assert limits.max_rows == 10
+    assert limits.max_seconds == 3.0
+    assert limits.max_cells == Limits().max_cells
+    assert Limits.from_options() == Limits()
+    assert Limits.from_options(max_cells=7, base=limits).max_rows == 10
+
+
+@pytest.mark.parametrize("bad", [{"max_rows": 0}, {"max_seconds": -1}, {"max_file_bytes": 0}])
+def test_limits_must_be_positive(bad: dict) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        Limits(**bad)
+
+
+def test_limits_read_as_people_read_them() -> None:
+    limits = Limits()
+    assert limits.show("max_uncompressed_bytes") == "512 MB"
+    assert limits.show("max_rows") == "500,000 行"
+    assert limits.show("max_seconds") == "120 秒"
+
+
+def test_deadline_and_exceeded_give_the_reader_the_same_issue() -> None:
+    deadline = Deadline(Limits(max_seconds=1e-6))
+    time.sleep(0.001)
+    assert deadline.expired()
+    with pytest.raises(LimitExceeded) as info:
+        deadline.check("读取")
+    issue = info.value.issue("a.xlsx")
+    assert (issue.rule, issue.file, issue.extra["limit"]) == (
+        "limit-exceeded",
+        "a.xlsx",
+        "max_seconds",
+    )
+    cell = exceeded(
+        "a.xlsx", "max_text_length", "文本长 40,000 个字符", sheet="预算表", row=5, column=2
+    )
+    assert (cell.cell, cell.sheet) == ("B5", "预算表")
+    assert "32,767" in cell.message
