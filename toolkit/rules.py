@@ -227,7 +227,7 @@ class _Judge:
         issue = Issue.make(
             rule,
             file=self.sub.path,
-            sheet=(self.sub.sheet or "") if sheet is None else sheet,
+            sheet=(self.sub.sheet or "" if row is not None else "") if sheet is None else sheet,
             row=row,
             column=column,
             value=value,
@@ -260,7 +260,8 @@ def judge(
     )
     file_errors = _file_rules(j)
     if sub.problem is not None:
-        j.add(Rule.NOT_A_TEMPLATE, detail=sub.problem)
+        where = (sub.header_row, 1) if sub.header_row else (None, None)
+        j.add(Rule.NOT_A_TEMPLATE, *where, detail=sub.problem, file_level=True)
         result.issues = j.issues
         result.status = "errors"
         return result, []
