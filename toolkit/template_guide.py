@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from toolkit.catalog import Catalog
 
-GUIDE_WIDTH = 110  # column width of the one text column
+GUIDE_WIDTH = 68  # column width of the one text column: fits A4 portrait unscaled
 
 
 def guide_lines(

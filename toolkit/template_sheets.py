@@ -6,6 +6,7 @@ costs little more than xlsxwriter's own time. Every label comes from ``toolkit.f
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Sequence
@@ -67,6 +68,7 @@ LIST_PROMPTS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def display_width(text: str) -> int:
     """Column-width units: CJK and full-width characters count double."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -194,35 +196,20 @@ def write_entry(ws: Worksheet, fmt: Formats, view: t.CatalogView, opts: t.Templa
         list_cols += derived_cols
     amount_col = COL[form.COL_AMOUNT]
     code = c[form.COL_CODE]
+    lookup1 = f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{l1}),{t.NAME_LEVEL1_TABLE},2,FALSE),"")'
+    lookup2 = f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{l2}),{t.NAME_LEVEL2_TABLE},2,FALSE),"")'
     for r in range(first, last + 1):
-        n = r + 1
-        ws.write_formula(
-            r,
-            0,
-            f'=IF(SUMPRODUCT(LEN($B{n}:${c[form.COL_NOTE]}{n}))=0,"",ROW()-{t.HEADER_ROW})',
-            fmt.seq,
-            "",
-        )
+        # 序号 is a fixed number: the printed form is numbered and nothing needs recalculating
+        ws.write_number(r, 0, r - first + 1, fmt.seq)
         for col in text_cols:
             ws.write_blank(r, col, None, fmt.text_input)
         for col in list_cols:
             ws.write_blank(r, col, None, fmt.list_input)
         ws.write_blank(r, amount_col, None, fmt.amount_input)
         if not opts.cascade:
-            ws.write_formula(
-                r,
-                derived_cols[0],
-                f'=IF(${code}{n}="","",IFERROR(VLOOKUP(LEFT(${code}{n},{l1}),{t.NAME_LEVEL1_TABLE},2,FALSE),""))',
-                fmt.derived,
-                "",
-            )
-            ws.write_formula(
-                r,
-                derived_cols[1],
-                f'=IF(${code}{n}="","",IFERROR(VLOOKUP(LEFT(${code}{n},{l2}),{t.NAME_LEVEL2_TABLE},2,FALSE),""))',
-                fmt.derived,
-                "",
-            )
+            n = r + 1
+            ws.write_formula(r, derived_cols[0], lookup1.format(n=n), fmt.derived, "")
+            ws.write_formula(r, derived_cols[1], lookup2.format(n=n), fmt.derived, "")
 
     # validations (one range each; formulas are relative to the first input row)
     top = first + 1
