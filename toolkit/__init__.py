@@ -29,6 +29,17 @@ _API = {
     "Severity": "toolkit.issues",
     "write_template": "toolkit.template",
     "write_templates": "toolkit.template",
+    "rollup": "toolkit.rollup",
+    "reconcile": "toolkit.rollup",
+    "summarize": "toolkit.rollup",
+    "Reconciliation": "toolkit.rollup",
+    "RollupSummary": "toolkit.rollup",
+    "write_report": "toolkit.report",
+    "write_csv": "toolkit.report",
+    "write_json": "toolkit.report",
+    "report_json": "toolkit.report",
+    "make_samples": "toolkit.demo",
+    "run_demo": "toolkit.demo",
 }
 
 __all__ = [
@@ -38,6 +49,8 @@ __all__ = [
     "Entry",
     "FileResult",
     "Issue",
+    "Reconciliation",
+    "RollupSummary",
     "Rule",
     "Severity",
     "Submission",
@@ -46,8 +59,17 @@ __all__ = [
     "export_catalog",
     "import_catalog",
     "load_catalog",
+    "make_samples",
     "read_submission",
+    "reconcile",
+    "report_json",
+    "rollup",
+    "run_demo",
+    "summarize",
     "validate_catalog",
+    "write_csv",
+    "write_json",
+    "write_report",
     "write_template",
     "write_templates",
 ]
@@ -55,9 +77,12 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
     from toolkit.catalog_io import export_catalog, import_catalog
+    from toolkit.demo import make_samples, run_demo
     from toolkit.issues import Issue, Rule, Severity
     from toolkit.read import Submission, read_submission
+    from toolkit.report import report_json, write_csv, write_json, write_report
     from toolkit.result import CheckResult, FileResult
+    from toolkit.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize
     from toolkit.rules import check
     from toolkit.template import write_template, write_templates
 

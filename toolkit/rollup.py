@@ -9,6 +9,8 @@ show the whole catalogue and a missing line would read as "not reported".
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -426,3 +428,18 @@ def summarize(
         files=files_table(result, strict),
         reconciliation=reconcile(result, strict),
     )
+
+
+class _CallableModule(types.ModuleType):
+    """``toolkit.rollup`` names both this module and the function.
+
+    Importing the module (the report and the CLI do) rebinds the package attribute
+    ``toolkit.rollup`` to the module, which would shadow the public function; calling the
+    module therefore calls the function, so ``toolkit.rollup(result)`` always works.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return rollup(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
