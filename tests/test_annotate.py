@@ -1,0 +1,151 @@
+"""Annotated copies: marks on the bad cells, a linked issue list, the original untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+from builders import build_from_template, build_submission, line
+from openpyxl import load_workbook
+
+from toolkit import form
+from toolkit.annotate import ERROR_FILL, ISSUE_SHEET, WARNING_FILL, annotate
+from toolkit.read import sheet_parts
+from toolkit.rules import check
+
+
+def _lists(ws) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """The dropdowns of a sheet: (cells, source) of every list validation."""
+    return sorted(
+        (str(d.sqref), str(d.formula1))
+        for d in ws.data_validations.dataValidation
+        if d.type == "list"
+    )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def checked(tmp_path: Path):  # type: ignore[no-untyped-def]
+    src = tmp_path / "in"
+    src.mkdir()
+    rows = [line(), line(code="033Z", amount=-1), line(project='=HYPERLINK("http://x","点我")')]
+    path = build_submission(src / "中原区.xlsx", rows, cells={"P4": "旁注"})
+    build_submission(src / "clean.xlsx", [line()], unit="金水区")
+    result = check(src)
+    result.files.sort(key=lambda f: f.path != str(path))  # the file with issues first
+    return path, result
+
+
+def test_copy_marks_every_bad_cell(tmp_path: Path, checked) -> None:  # type: ignore[no-untyped-def]
+    path, result = checked
+    before = _sha(path)
+    done = annotate(result, tmp_path / "out")
+    assert [d.target.name for d in done if d.target] == ["中原区_问题标注.xlsx"]
+    assert _sha(path) == before  # the original is untouched
+    wb = load_workbook(done[0].target)
+    ws = wb[form.SHEET_ENTRY]
+    for issue in result.files[0].issues:
+        cell = ws[issue.cell]
+        want = ERROR_FILL if issue.is_error else WARNING_FILL
+        assert cell.fill.fgColor.rgb.endswith(want), issue
+        assert issue.message in cell.comment.text
+    # the office's own data is still there
+    assert ws["C5"].value == "033Z" and ws["K5"].value == -1 and ws["P4"].value == "旁注"
+
+
+def test_issue_sheet_lists_and_links_every_issue(tmp_path: Path, checked) -> None:  # type: ignore[no-untyped-def]
+    _, result = checked
+    target = annotate(result, tmp_path / "out")[0].target
+    wb = load_workbook(target)
+    assert wb.sheetnames[0] == ISSUE_SHEET and wb.active.title == ISSUE_SHEET
+    ws = wb[ISSUE_SHEET]
+    listed = list(ws.iter_rows(min_row=2, values_only=True))
+    issues = result.files[0].issues
+    assert len(listed) == len(issues)
+    assert {r[2] for r in listed} == {i.rule for i in issues}
+    links = {
+        ws.cell(r, 5).hyperlink.location
+        for r in range(2, ws.max_row + 1)
+        if ws.cell(r, 5).hyperlink
+    }
+    assert links == {f"'{form.SHEET_ENTRY}'!{i.cell}" for i in issues if i.cell}
+
+
+def test_submitted_text_is_inert_in_the_issue_sheet(tmp_path: Path, checked) -> None:  # type: ignore[no-untyped-def]
+    _, result = checked
+    target = annotate(result, tmp_path / "out")[0].target
+    with zipfile.ZipFile(target) as zf:
+        issue_xml = zf.read(sheet_parts(zf)[ISSUE_SHEET]).decode()
+        strings = "".join(zf.read(n).decode() for n in zf.namelist() if n == "xl/sharedStrings.xml")
+    # the formula typed into B6 is quoted in the list as text, never as a formula
+    assert "<f>" not in issue_xml
+    assert any(
+        text in issue_xml + strings
+        for text in ("=HYPERLINK(&quot;http://x&quot;", '=HYPERLINK("http://x"')
+    )
+
+
+def test_files_without_issues_get_no_copy_and_unreadable_ones_say_why(tmp_path: Path) -> None:
+    build_submission(tmp_path / "ok.xlsx", [line()])
+    (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 nope")
+    done = annotate(check(tmp_path), tmp_path / "out")
+    assert [(Path(d.source).name, d.target) for d in done] == [("bad.xlsx", None)]
+    assert done[0].reason
+
+
+def test_same_names_from_different_folders_do_not_overwrite(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        build_submission(tmp_path / folder / "预算.xlsx", [line(code="bad")], unit="中原区")
+    done = annotate(check(tmp_path), tmp_path / "out")
+    assert sorted(d.target.name for d in done) == ["预算_问题标注.xlsx", "预算_问题标注_2.xlsx"]
+
+
+def test_annotated_copy_checks_the_same(tmp_path: Path, checked) -> None:  # type: ignore[no-untyped-def]
+    """The 问题清单 sheet does not confuse the reader: the copy re-checks identically."""
+    _, result = checked
+    target = annotate(result, tmp_path / "out")[0].target
+    again = check(target)
+    assert [(i.rule, i.cell) for i in again.files[0].issues] == [
+        (i.rule, i.cell) for i in result.files[0].issues
+    ]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_copy_with_data_and_dropdowns(
+    tmp_path: Path, catalog, lo_convert
+) -> None:  # type: ignore[no-untyped-def]
+    """Filled from the real template: the copy keeps its dropdowns, formulas and stamp."""
+    rows = [line(), line(code="033A01", amount="abc"), line(method="乱填")]
+    src = build_from_template(catalog, tmp_path, "a.xlsx", rows, year=2027)
+    result = check(src)
+    target = annotate(result, tmp_path / "out")[0].target
+    original = load_workbook(src)
+    copy = load_workbook(target)
+    ws0, ws1 = original[form.SHEET_ENTRY], copy[form.SHEET_ENTRY]
+    validations = _lists(ws0)
+    assert len(validations) >= 4  # the template's dropdowns: unit, code, method, funding, type
+    assert _lists(ws1) == validations
+    assert set(original.defined_names) <= set(copy.defined_names)
+    resaved = lo_convert(target, tmp_path / "lo")
+    lo = load_workbook(resaved)
+    ws2 = lo[form.SHEET_ENTRY]
+    assert ISSUE_SHEET in lo.sheetnames
+    assert _lists(ws2) == validations
+    for row in ws0.iter_rows(min_row=1, max_row=8):
+        for cell in row:
+            assert ws2[cell.coordinate].value == cell.value or (
+                isinstance(cell.value, str) and cell.value.startswith("=")
+            )
+    assert ws2["C5"].comment is not None
+    assert lo[form.SHEET_STAMP].sheet_state == "hidden"
+    # and after LibreOffice, the checker still finds the same problems and nothing new
+    again = check(resaved)
+    assert [(i.rule, i.cell) for i in again.files[0].issues] == [
+        (i.rule, i.cell) for i in result.files[0].issues
+    ]
