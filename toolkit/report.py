@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -295,8 +296,8 @@ def _csv_cell(value: Any) -> Any:
         return f"{value.value:.2%}"
     if isinstance(value, bool):
         return _yes(value)
-    if isinstance(value, int):
-        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
     return csv_safe(_text(value))
 
 
@@ -457,12 +458,14 @@ class _Report:
             ws.write_number(r, c, value.value, self.f_total_share if total else self.f_share)
         elif isinstance(value, bool):
             ws.write_string(r, c, _yes(value), fmt or self.f_text)
-        elif isinstance(value, int):
-            ws.write_number(r, c, value, self.f_total_int if total else self.f_int)
-        else:
+        elif isinstance(value, numbers.Integral):
+            ws.write_number(r, c, int(value), self.f_total_int if total else self.f_int)
+        elif _text(value):
             ws.write_string(
                 r, c, _text(value), fmt or (self.f_total_text if total else self.f_text)
             )
+        else:
+            ws.write_blank(r, c, None, fmt or (self.f_total_text if total else self.f_text))
 
     def table(
         self, ws: Any, top: int, table: Table, total_last: bool = False, left: int = 0

@@ -1,0 +1,360 @@
+"""The report workbook, CSV and JSON: every sheet read back, charts, encoding, inert text."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from test_rollup import make_result, make_row
+
+from toolkit.catalog import Catalog
+from toolkit.issues import Issue, Rule
+from toolkit.render import files_json
+from toolkit.report import (
+    SHEETS,
+    json_text,
+    report_json,
+    write_csv,
+    write_json,
+    write_report,
+)
+from toolkit.result import CheckResult, FileResult
+from toolkit.rollup import RollupSummary, summarize
+
+EVIL = '=HYPERLINK("http://evil.example","点我")'
+UNITS = ("中原区", "二七区", "金水区", "登封市")
+MONEY = re.compile(r"^-?\d+\.\d{2}$")
+
+
+@pytest.fixture
+def result(catalog: Catalog) -> CheckResult:
+    """Four files: two clean units, a unit that sent twice, one file with an error row."""
+    rows = [
+        make_row(catalog, "zy.xlsx", "中原区", "033A0101", 123456, project=EVIL),
+        make_row(catalog, "zy.xlsx", "中原区", "033A0201", 100050),
+        make_row(catalog, "zy.xlsx", "中原区", "033C0501", 7),
+        make_row(catalog, "js-old.xlsx", "金水区", "033A0101", 500000, accepted=False,
+                 reasons="superseded-submission"),
+        make_row(catalog, "js.xlsx", "金水区", "033A0102", 250000),
+        make_row(catalog, "js.xlsx", "金水区", "033B0201", 99999),
+        make_row(catalog, "js.xlsx", "金水区", None, None, accepted=False,
+                 reasons="amount-not-number", row=9, project="+cmd|' /C calc'!A0"),
+        make_row(catalog, "js.xlsx", "金水区", "033A0101", -4200, accepted=False,
+                 reasons="amount-negative", row=10),
+    ]  # fmt: skip
+    bad = [
+        Issue.make(Rule.AMOUNT_NOT_NUMBER, file="js.xlsx", sheet="预算表", row=9, column=11,
+                   value="十万"),
+        Issue.make(Rule.AMOUNT_NEGATIVE, file="js.xlsx", sheet="预算表", row=10, column=11,
+                   value="-42"),
+    ]  # fmt: skip
+    superseded = Issue.make(Rule.SUPERSEDED_SUBMISSION, file="js-old.xlsx", detail="以 js 为准")
+    files = [
+        FileResult("zy.xlsx", unit="中原区", year=2027),
+        FileResult("js-old.xlsx", status="errors", unit="金水区", year=2027, counts=False,
+                   issues=[superseded]),
+        FileResult("js.xlsx", status="errors", unit="金水区", year=2027, issues=bad),
+    ]  # fmt: skip
+    return make_result(catalog, rows, files)
+
+
+@pytest.fixture
+def summary(result: CheckResult) -> RollupSummary:
+    return summarize(result, units=UNITS)
+
+
+@pytest.fixture
+def report(summary: RollupSummary, tmp_path: Path) -> Path:
+    return write_report(summary, tmp_path / "report.xlsx")
+
+
+def _find_row(ws: Any, column: int, value: Any) -> int:
+    for row in ws.iter_rows(min_col=column, max_col=column):
+        if row[0].value == value:
+            return row[0].row
+    raise AssertionError(f"{value!r} not in column {column} of {ws.title}")
+
+
+# -- the workbook -------------------------------------------------------------------------
+def test_sheets_in_order_and_no_formula_anywhere(report: Path) -> None:
+    assert tuple(load_workbook(report).sheetnames) == SHEETS
+    with zipfile.ZipFile(report) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert b"<f>" not in zf.read(name), name  # numbers and text only
+
+
+def test_summary_sheet_totals_tree_and_shares(report: Path, catalog: Catalog) -> None:
+    ws = load_workbook(report)["汇总"]
+    top = _find_row(ws, 1, "033A")  # first level-1 row
+    got = {
+        ws.cell(r, 1).value: (ws.cell(r, 4).value, ws.cell(r, 5).value)
+        for r in (top, top + 1, top + 2)
+    }
+    assert got == {"033A": (3, 4735.06), "033B": (1, 999.99), "033C": (1, 0.07)}
+    amount = ws.cell(top, 5)
+    assert amount.data_type == "n" and amount.number_format == "#,##0.00"
+    assert ws.cell(top, 6).number_format == "0.00%"
+    total_row = top + len(catalog.level(1))
+    assert ws.cell(total_row, 1).value == "合计"
+    assert ws.cell(total_row, 5).value == pytest.approx(5735.12)
+    assert ws.cell(total_row, 6).value == 1.0
+    # The tree: level-2 rows grouped under level 1, leaves grouped (hidden) under level 2.
+    tree = next(r for r in range(1, ws.max_row) if str(ws.cell(r, 1).value).startswith("三、")) + 1
+    assert [c.value for c in ws[tree]][:3] == ["编码", "名称", "级次"]
+    for r in range(tree + 1, ws.max_row):
+        if ws.cell(r, 1).value == "合计":
+            break
+        level = {"1级": 0, "2级": 1, "3级": 2}[ws.cell(r, 3).value]
+        dims = ws.row_dimensions[r]
+        assert (dims.outlineLevel or 0) == level, r
+        assert bool(dims.hidden) == (level == 2), r
+    leaf = _find_row(ws, 1, "033A0101")
+    assert ws.cell(leaf, 5).value == pytest.approx(1234.56)  # only the counted 123456 fen
+
+
+def test_summary_level1_share_values(report: Path) -> None:
+    ws = load_workbook(report)["汇总"]
+    top = _find_row(ws, 1, "033A")
+    assert ws.cell(top, 6).value == pytest.approx(473506 / 573512)
+
+
+def _chart_refs(report: Path) -> dict[str, list[str]]:
+    refs = {}
+    with zipfile.ZipFile(report) as zf:
+        for name in sorted(n for n in zf.namelist() if n.startswith("xl/charts/chart")):
+            xml = zf.read(name).decode()
+            kind = re.search(r"<c:(pieChart|barChart)>", xml)
+            assert kind, name
+            refs[kind.group(1)] = re.findall(r"<c:f>([^<]*)</c:f>", xml)
+    return refs
+
+
+def test_charts_exist_and_point_at_the_level_tables(report: Path, catalog: Catalog) -> None:
+    refs = _chart_refs(report)
+    assert set(refs) == {"pieChart", "barChart"}
+    ws = load_workbook(report)["汇总"]
+    for kind, level in (("pieChart", 1), ("barChart", 2)):
+        categories, values = refs[kind]
+        first = _find_row(ws, 1, catalog.level(level)[0].code)
+        last = first + len(catalog.level(level)) - 1
+        assert categories == f"'汇总'!$B${first}:$B${last}"
+        assert values == f"'汇总'!$E${first}:$E${last}"
+        names = [ws.cell(r, 2).value for r in range(first, last + 1)]
+        assert names == [e.name for e in catalog.level(level)]
+    with zipfile.ZipFile(report) as zf:
+        drawing = zf.read("xl/drawings/drawing1.xml").decode()
+        rels = zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    assert drawing.count("<c:chart ") == 2 and "drawing1.xml" in rels  # both on 汇总
+
+
+def test_unit_by_category_sheet_has_row_and_column_totals(
+    report: Path, summary: RollupSummary, catalog: Catalog
+) -> None:
+    ws = load_workbook(report)["单位×类别"]
+    header = _find_row(ws, 1, "单位")
+    heads = [c.value for c in ws[header]]
+    assert heads[:2] == ["单位", "行数"] and heads[-1] == "合计"
+    expected_cols = []
+    for l1 in catalog.level(1):
+        expected_cols.append(f"{l1.code} {l1.name} 小计")
+        expected_cols += [f"{l2.code} {l2.name}" for l2 in catalog.children(l1.code)]
+    assert heads[2:-1] == expected_cols
+    col = {h: i + 1 for i, h in enumerate(heads)}
+    units = [ws.cell(r, 1).value for r in range(header + 1, header + 4)]
+    assert units == ["中原区", "金水区", "合计"]
+    zy, js, total = header + 1, header + 2, header + 3
+    assert ws.cell(zy, col["033A 基本公共服务 小计"]).value == pytest.approx(2235.06)
+    assert ws.cell(js, col["033A01 养老服务"]).value == pytest.approx(2500.00)
+    assert ws.cell(js, col["033B02 社会组织建设与管理"]).value == pytest.approx(999.99)
+    assert ws.cell(zy, 2).value == 3 and ws.cell(js, 2).value == 2
+    l1_cols = [col[f"{e.code} {e.name} 小计"] for e in catalog.level(1)]
+    for r in (zy, js, total):
+        row_total = sum(Decimal(str(ws.cell(r, c).value)) for c in l1_cols)
+        assert Decimal(str(ws.cell(r, col["合计"]).value)) == row_total
+    for c in range(3, len(heads) + 1):
+        column_total = sum(Decimal(str(ws.cell(r, c).value)) for r in (zy, js))
+        assert Decimal(str(ws.cell(total, c).value)) == column_total, heads[c - 1]
+    assert ws.cell(total, col["合计"]).value == pytest.approx(5735.12)
+    assert ws.cell(zy, 3).number_format == "#,##0.00"
+
+
+def test_detail_sheet_lists_every_accepted_row_with_its_source(
+    report: Path, summary: RollupSummary
+) -> None:
+    ws = load_workbook(report)["明细"]
+    heads = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(heads)}
+    assert ws.max_row - 1 == len(summary.accepted) == 5
+    got = [
+        (ws.cell(r, col["来源文件"]).value, ws.cell(r, col["金额单元格"]).value,
+         ws.cell(r, col["目录编码"]).value, ws.cell(r, col["金额（元）"]).value)
+        for r in range(2, ws.max_row + 1)
+    ]  # fmt: skip
+    assert got[0] == ("zy.xlsx", "K4", "033A0101", 1234.56)
+    assert {g[0] for g in got} == {"zy.xlsx", "js.xlsx"}
+    assert ws.cell(2, col["一级目录"]).value == "033A 基本公共服务"
+    # Text from a submission stays text: a formula-looking project name is a string cell.
+    evil = ws.cell(2, col["项目名称"])
+    assert evil.value == EVIL and evil.data_type == "s"
+    assert ws.auto_filter.ref
+
+
+def test_problems_sheet_lists_rejected_rows_with_amounts_and_every_issue(report: Path) -> None:
+    ws = load_workbook(report)["问题"]
+    assert ws.cell(1, 1).value.startswith("一、未计入汇总的行：3 行，金额 4958.00 元")
+    heads = [c.value for c in ws[2]]
+    col = {h: i + 1 for i, h in enumerate(heads)}
+    rejected = {
+        (ws.cell(r, col["来源文件"]).value, ws.cell(r, col["规则"]).value):
+        (ws.cell(r, col["金额（元）"]).value, ws.cell(r, col["原因"]).value)
+        for r in range(3, 6)
+    }  # fmt: skip
+    assert rejected[("js-old.xlsx", "superseded-submission")][0] == pytest.approx(5000.0)
+    assert "取代" in rejected[("js-old.xlsx", "superseded-submission")][1]
+    assert rejected[("js.xlsx", "amount-not-number")][0] is None  # no amount could be read
+    assert rejected[("js.xlsx", "amount-negative")][0] == pytest.approx(-42.0)
+    assert "负数" in rejected[("js.xlsx", "amount-negative")][1]
+    issues_at = _find_row(ws, 1, "文件")
+    assert ws.cell(issues_at - 1, 1).value == "二、问题清单：错误 3 个，警告 0 个"
+    found = {
+        (ws.cell(r, 2).value, ws.cell(r, 5).value) for r in range(issues_at + 1, ws.max_row + 1)
+    }
+    assert found == {("amount-not-number", "K9"), ("amount-negative", "K10"),
+                     ("superseded-submission", None)}  # fmt: skip
+    unsafe = ws.cell(_find_row(ws, col["行号"], 9), col["项目名称"])
+    assert unsafe.value == "+cmd|' /C calc'!A0" and unsafe.data_type == "s"
+
+
+def test_submissions_sheet_tracks_missing_and_duplicate_units(report: Path) -> None:
+    ws = load_workbook(report)["报送情况"]
+    note = ws.cell(2, 1).value
+    assert "应报送 4 个单位，已报送 2 个" in note
+    assert "未报送：二七区、登封市" in note and "重复报送：金水区" in note
+    heads = [c.value for c in ws[4]]
+    col = {h: i + 1 for i, h in enumerate(heads)}
+    status = {ws.cell(r, col["单位"]).value: ws.cell(r, col["报送情况"]).value for r in range(5, 9)}
+    assert status == {
+        "中原区": "已报送",
+        "二七区": "未报送",
+        "金水区": "重复报送",
+        "登封市": "未报送",
+    }
+    js = _find_row(ws, col["单位"], "金水区")
+    assert ws.cell(js, col["文件数"]).value == 2
+    assert ws.cell(js, col["计入汇总的文件"]).value == "js.xlsx"
+    assert ws.cell(js, col["未计入的文件（被取代）"]).value == "js-old.xlsx"
+    assert ws.cell(js, col["计入行数"]).value == 2
+    assert ws.cell(js, col["计入金额（元）"]).value == pytest.approx(3499.99)
+    total = _find_row(ws, col["单位"], "合计")
+    assert ws.cell(total, col["计入金额（元）"]).value == pytest.approx(5735.12)
+    files_at = _find_row(ws, 1, "文件清单")
+    listed = [ws.cell(r, 1).value for r in range(files_at + 2, files_at + 5)]
+    assert listed == ["zy.xlsx", "js-old.xlsx", "js.xlsx"]
+    assert ws.cell(files_at + 3, 5).value == "否"  # js-old.xlsx does not count
+
+
+def test_report_is_byte_for_byte_reproducible(summary: RollupSummary, tmp_path: Path) -> None:
+    a = write_report(summary, tmp_path / "a.xlsx").read_bytes()
+    b = write_report(summary, tmp_path / "b.xlsx").read_bytes()
+    assert a == b
+    props = load_workbook(tmp_path / "a.xlsx").properties
+    assert props.title == "政府购买服务预算汇总报表" and props.creator == "budget-toolkit"
+    assert props.created.year == 2000
+
+
+def test_strict_report_says_so(result: CheckResult, tmp_path: Path) -> None:
+    path = write_report(summarize(result, units=UNITS, strict=True), tmp_path / "s.xlsx")
+    ws = load_workbook(path)["汇总"]
+    assert "严格模式" in ws.cell(3, 1).value
+    top = _find_row(ws, 1, "033A")
+    assert ws.cell(top, 5).value == pytest.approx(2235.06)  # js.xlsx has errors: left out
+
+
+@pytest.mark.libreoffice
+def test_report_opens_in_libreoffice(report: Path, tmp_path: Path, lo_convert: Any) -> None:
+    resaved = lo_convert(report, tmp_path / "lo")
+    wb = load_workbook(resaved)
+    assert tuple(wb.sheetnames) == SHEETS
+    ws = wb["汇总"]
+    top = _find_row(ws, 1, "033A")
+    assert ws.cell(top, 5).value == pytest.approx(4735.06)
+    with zipfile.ZipFile(resaved) as zf:
+        assert sum(n.startswith("xl/charts/chart") for n in zf.namelist()) == 2
+
+
+# -- CSV ----------------------------------------------------------------------------------
+def test_csv_one_file_per_table_utf8_bom_and_owasp_safe(
+    summary: RollupSummary, tmp_path: Path
+) -> None:
+    written = write_csv(summary, tmp_path / "csv")
+    names = {p.name for p in written}
+    assert names == {
+        "level1.csv", "level2.csv", "level3.csv", "unit_category.csv", "detail.csv",
+        "rejected.csv", "issues.csv", "units.csv", "files.csv", "reconciliation.csv",
+    }  # fmt: skip
+    for path in written:
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), path.name
+        raw.decode("utf-8")
+    detail = list(csv.reader((tmp_path / "csv" / "detail.csv").open(encoding="utf-8-sig")))
+    head = detail[0]
+    assert "项目名称" in head and "金额（元）" in head
+    first = dict(zip(head, detail[1], strict=True))
+    assert first["项目名称"] == "'" + EVIL  # OWASP: a leading quote keeps it text
+    assert first["金额（元）"] == "1234.56"
+    level1 = list(csv.reader((tmp_path / "csv" / "level1.csv").open(encoding="utf-8-sig")))
+    assert level1[0] == ["编码", "名称", "行数", "金额（元）", "占比"]
+    assert level1[1] == ["033A", "基本公共服务", "3", "4735.06", "82.56%"]
+    rejected = list(csv.reader((tmp_path / "csv" / "rejected.csv").open(encoding="utf-8-sig")))
+    amounts = {row[2]: row[7] for row in rejected[1:]}
+    assert amounts == {"4": "5000.00", "9": "", "10": "-42.00"}  # a negative stays a number
+    project = {row[2]: row[5] for row in rejected[1:]}
+    assert project["9"] == "'+cmd|' /C calc'!A0"
+    assert b"\r\n" in written[0].read_bytes()
+
+
+# -- JSON ---------------------------------------------------------------------------------
+def test_json_has_the_fixed_shape_with_two_place_amounts(
+    summary: RollupSummary, result: CheckResult, catalog: Catalog, tmp_path: Path
+) -> None:
+    doc = json.loads(write_json(summary, tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert list(doc) == [
+        "catalog", "files", "rows", "amounts", "totals", "by_unit", "grand_total",
+    ]  # fmt: skip
+    assert doc["catalog"] == {
+        "id": catalog.id,
+        "version": catalog.version,
+        "sha256": catalog.sha256,
+    }
+    assert doc["files"] == files_json(result)  # the same block as `check --format json`
+    assert doc["rows"] == {"read": 8, "accepted": 5, "rejected": 3}
+    assert doc["amounts"] == {"read": "10693.12", "accepted": "5735.12", "rejected": "4958.00"}
+    assert doc["grand_total"] == "5735.12"
+    assert list(doc["totals"]) == ["level1", "level2", "level3"]
+    for level, key in ((1, "level1"), (2, "level2"), (3, "level3")):
+        assert list(doc["totals"][key]) == [e.code for e in catalog.level(level)]
+    assert doc["totals"]["level1"]["033A"] == "4735.06"
+    assert doc["totals"]["level3"]["033C0501"] == "0.07"
+    assert doc["totals"]["level2"]["033A04"] == "0.00"
+    assert list(doc["by_unit"]) == ["中原区", "金水区"]
+    codes = [e.code for e in catalog.level(1)] + [e.code for e in catalog.level(2)]
+    assert list(doc["by_unit"]["金水区"]) == codes
+    assert doc["by_unit"]["金水区"]["033A01"] == "2500.00"
+
+    def amounts(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            return [a for v in node.values() for a in amounts(v)]
+        return [node] if isinstance(node, str) else []
+
+    for value in amounts({k: doc[k] for k in ("amounts", "totals", "by_unit", "grand_total")}):
+        assert MONEY.match(value), value
+    assert sum(Decimal(v) for v in doc["totals"]["level1"].values()) == Decimal(doc["grand_total"])
+    assert json.loads(json_text(summary)) == report_json(summary)
