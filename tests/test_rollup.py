@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from builders import build_submission, line, stamp_for
 
 from toolkit.catalog import Catalog
 from toolkit.issues import Issue, Rule
@@ -23,6 +25,7 @@ from toolkit.rollup import (
     submissions,
     summarize,
 )
+from toolkit.rules import check
 
 
 # -- a CheckResult built directly from result.py's dataclasses -------------------------------
@@ -319,3 +322,44 @@ def test_yuan_formatting_is_exact() -> None:
     assert fen_text(-5) == "-0.05"
     assert fen_text(10**17 + 1) == "1000000000000000.01"
     assert fen_to_yuan(12345) == Decimal("123.45")
+
+
+# -- end to end: random workbooks -> check -> roll-up ---------------------------------------
+@pytest.mark.parametrize("seed", [11, 12])
+def test_random_submissions_roll_up_to_the_independent_sum(
+    catalog: Catalog, tmp_path: Path, seed: int
+) -> None:
+    """Workbooks written with openpyxl (no cached values), amounts as numbers or text."""
+    rng = random.Random(seed)
+    leaves = list(catalog.leaves)
+    units = ["中原区", "二七区", "金水区", "巩义市", "登封市"]
+    expected: dict[str, Decimal] = {}
+    per_unit: dict[tuple[str, str], Decimal] = {}
+    for n, unit in enumerate(units):
+        lines = []
+        for i in range(rng.randint(1, 25)):
+            leaf = rng.choice(leaves)
+            yuan = Decimal(rng.randrange(0, 10**9)) / 100
+            style = rng.choice(["number", "text", "thousands", "label"])
+            amount: Any = float(yuan) if style == "number" else str(yuan)
+            if style == "thousands":
+                amount = f"{yuan:,}"
+            code = leaf.label if style == "label" else leaf.code
+            lines.append(line(project=f"项目{n}-{i}", code=code, amount=amount))
+            for key in (leaf.code, leaf.parent, catalog.level1(leaf.code).code):
+                expected[key] = expected.get(key, Decimal(0)) + yuan
+            key1 = catalog.level1(leaf.code).code
+            per_unit[(unit, key1)] = per_unit.get((unit, key1), Decimal(0)) + yuan
+        build_submission(tmp_path / f"{unit}.xlsx", lines, unit=unit, stamp=stamp_for(catalog))
+    result = check(tmp_path, catalog)
+    assert result.errors == 0, result.issues[["file", "rule", "cell", "value"]]
+    for level in (1, 2, 3):
+        for r in rollup(result, level=level).itertuples():
+            assert r.amount_yuan == expected.get(r.code, Decimal(0)), r.code
+    for r in rollup(result, level=1, by_unit=True).itertuples():
+        assert r.amount_yuan == per_unit.get((r.unit, r.code), Decimal(0)), (r.unit, r.code)
+    rec = reconcile(result)
+    assert rec.ok and rec.rows_rejected == 0
+    assert fen_to_yuan(rec.grand_total_fen) == sum(
+        (v for k, v in expected.items() if k in {e.code for e in catalog.level(1)}), Decimal(0)
+    )
