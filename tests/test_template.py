@@ -491,3 +491,35 @@ def test_libreoffice_resolves_cascade_names_through_indirect(
     ws = openpyxl.load_workbook(lo_convert(probe, tmp_path / "lo2"), data_only=True)
     assert ws[form.SHEET_ENTRY]["N4"].value == len(catalog.children("033A"))
     assert ws[form.SHEET_ENTRY]["N5"].value == len(catalog.children("033A01"))
+
+
+def test_other_catalogue_deprecated_leaf_and_fourth_level(tmp_path: Path, catalog: Catalog) -> None:
+    doc = catalog.to_dict()
+    doc["id"], doc["version"] = "test-catalog", "9"
+    for entry in doc["entries"]:
+        if entry["code"] == "033A0102":
+            entry["status"] = "deprecated"
+    doc["entries"].append(
+        {"code": "033C050601", "name": "车辆租赁", "level": 4, "parent": "033C0506"}
+    )
+    other = Catalog.from_dict(doc)
+    wb = openpyxl.load_workbook(build(tmp_path, other, cascade=True))
+    leaves = name_values(wb, t.NAME_LEAVES)
+    assert "033A0102 社区养老服务" not in leaves  # deprecated: not offered
+    assert leaves[-1] == "033C050601 车辆租赁" and "033C0506 其他" not in leaves
+    assert len(leaves) == 72 - 2 + 1
+    assert name_values(wb, "Leaf_033C05")[-1] == "033C050601 车辆租赁"
+    rows = {r[0]: r for r in wb[form.SHEET_CATALOG].iter_rows(min_row=4, values_only=True)}
+    assert rows["033A0102"][4] and rows["033C050601"][2] == "四级"
+    sheet, _ = read_stamp(wb)
+    assert (sheet["catalog_id"], sheet["catalog_version"]) == ("test-catalog", "9")
+    assert sheet["catalog_sha256"] == other.sha256 != catalog.sha256
+
+
+@pytest.mark.parametrize("call", ["write_template", "write_templates"])
+def test_a_single_string_is_not_a_unit_list(tmp_path: Path, catalog: Catalog, call: str) -> None:
+    with pytest.raises(TypeError):
+        if call == "write_template":
+            write_template(catalog, tmp_path / "x.xlsx", units="中原区")
+        else:
+            write_templates(catalog, tmp_path, "中原区")

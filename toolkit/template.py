@@ -96,6 +96,8 @@ class TemplateOptions:
             raise ValueError(f"金额单位只能是 元 或 万元：{self.amount_unit}")
         if self.unit is not None:
             object.__setattr__(self, "unit", _clean_unit(self.unit))
+        if isinstance(self.units, str):
+            raise TypeError("units must be a list of unit names, not one string")
         units = tuple(dict.fromkeys(_clean_unit(u) for u in self.units))
         if not units and self.unit is None:
             raise ValueError("单位名单为空")
@@ -258,6 +260,8 @@ def write_templates(
     """
     if "unit" in options:
         raise TypeError("write_templates() takes the unit names as `units`, not `unit`")
+    if isinstance(units, str):
+        raise TypeError("units must be a list of unit names, not one string")
     base = TemplateOptions(**options)
     names = tuple(dict.fromkeys(_clean_unit(u) for u in units))
     if not names:
