@@ -363,3 +363,24 @@ def test_random_submissions_roll_up_to_the_independent_sum(
     assert fen_to_yuan(rec.grand_total_fen) == sum(
         (v for k, v in expected.items() if k in {e.code for e in catalog.level(1)}), Decimal(0)
     )
+
+
+def test_a_four_level_catalogue_rolls_leaves_up_through_level_3(catalog: Catalog) -> None:
+    doc = catalog.to_dict()
+    doc["id"] = "four-levels"
+    for i, name in ((1, "助餐服务"), (2, "助浴服务")):
+        code = f"033A01010{i}"
+        doc["entries"].append({"code": code, "name": name, "level": 4, "parent": "033A0101"})
+    four = Catalog.from_dict(doc)
+    rows = [
+        make_row(four, "a.xlsx", "中原区", "033A010101", 100),
+        make_row(four, "a.xlsx", "中原区", "033A010102", 250),
+        make_row(four, "a.xlsx", "中原区", "033A0102", 7),
+    ]
+    result = make_result(four, rows)
+    level3 = rollup(result, level=3).set_index("code")
+    assert level3.loc["033A0101", ["rows", "amount_fen"]].tolist() == [2, 350]
+    assert level3.loc["033A0102", "amount_fen"] == 7
+    rec = reconcile(result)
+    assert rec.ok, [c for c in rec.checks if not c.ok]
+    assert rec.grand_total_fen == 357

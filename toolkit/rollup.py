@@ -22,14 +22,14 @@ from toolkit.render import fen_text
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from toolkit.catalog import Catalog
+    from toolkit.catalog import Catalog, Entry
     from toolkit.result import CheckResult
 
 # Shown where a file names no 填报单位 (or could not be read far enough to find one).
 NO_UNIT = "（未填写单位）"
 # The reason given to rows left out by --strict because their file has an error elsewhere.
 STRICT_REASON = "strict"
-LEVEL_KEYS = {1: "level1", 2: "level2", 3: "code"}
+LEVEL_KEYS = {1: "level1", 2: "level2", 3: "level3"}
 
 
 def fen_to_yuan(fen: int) -> Decimal:
@@ -91,6 +91,17 @@ def received_units(
     return ordered + extra + ([NO_UNIT] if NO_UNIT in seen else [])
 
 
+def _level3(cat: Catalog, codes: pd.Series) -> pd.Series:
+    """The level-3 code of each leaf: the leaf itself, or its ancestor in a 4-level catalogue."""
+
+    def up(code: Any) -> str | None:
+        entry = cat.get(code) if isinstance(code, str) else None
+        found = cat.ancestor(code, 3) if entry is not None and entry.level >= 3 else None
+        return found.code if found else None
+
+    return codes.map(up)
+
+
 def _share(fen: int, total: int) -> float:
     # A ratio for display, computed from exact integers; never summed back into money.
     return fen / total if total else 0.0
@@ -120,6 +131,8 @@ def rollup(
     rows = effective_rows(result, strict)
     accepted = rows[rows["accepted"]].copy()
     accepted["unit"] = accepted["unit"].map(_unit_label)
+    if level == 3:
+        accepted["level3"] = _level3(cat, accepted["code"])
     key = LEVEL_KEYS[level]
     entries = cat.level(level)
     columns = ["code", "name", *(["level1"] if level >= 2 else []), *(["level2"] * (level == 3))]
@@ -192,19 +205,22 @@ class Reconciliation:
         return all(c.ok for c in self.checks)
 
 
-def _children_balance(
-    cat: Catalog, parent_level: int, parents: dict[Any, tuple[int, int]], children: dict
+def _balance(
+    parents: Sequence[Entry],
+    kids: dict[str, list[str]],
+    parent_totals: dict[Any, tuple[int, int]],
+    kid_totals: dict[Any, tuple[int, int]],
 ) -> tuple[int, int, tuple[str, ...]]:
-    """Sum the child totals into each parent (via the catalogue) and compare per parent."""
+    """Add each parent's children (as the catalogue has them) and compare per parent."""
     failures = []
     left = right = 0
-    for parent in cat.level(parent_level):
-        kids = sum(children.get(c.code, (0, 0))[1] for c in cat.children(parent.code))
-        own = parents.get(parent.code, (0, 0))[1]
-        left += kids
+    for parent in parents:
+        summed = sum(kid_totals.get(c, (0, 0))[1] for c in kids.get(parent.code, ()))
+        own = parent_totals.get(parent.code, (0, 0))[1]
+        left += summed
         right += own
-        if kids != own:
-            failures.append(f"{parent.code}: {fen_text(kids)} ≠ {fen_text(own)}")
+        if summed != own:
+            failures.append(f"{parent.code}: {fen_text(summed)} ≠ {fen_text(own)}")
     return left, right, tuple(failures)
 
 
@@ -226,16 +242,22 @@ def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
     leaves = _grouped(acc, ["code"])
     level2 = _grouped(acc, ["level2"])
     level1 = _grouped(acc, ["level1"])
-    leaf_sum = sum(leaves.get(e.code, (0, 0))[1] for e in cat.level(3))
+    leaf_sum = sum(leaves.get(e.code, (0, 0))[1] for e in cat.leaves)
     l1_sum = sum(level1.get(e.code, (0, 0))[1] for e in cat.level(1))
-    l2_left, l2_right, l2_fail = _children_balance(cat, 2, level2, leaves)
-    l1_left, l1_right, l1_fail = _children_balance(cat, 1, level1, level2)
+    leaves_under: dict[str, list[str]] = {}
+    for leaf in cat.leaves:
+        above = cat.ancestor(leaf.code, 2)
+        if above is not None:
+            leaves_under.setdefault(above.code, []).append(leaf.code)
+    level2_under = {e.code: [c.code for c in cat.children(e.code)] for e in cat.level(1)}
+    l2_left, l2_right, l2_fail = _balance(cat.level(2), leaves_under, level2, leaves)
+    l1_left, l1_right, l1_fail = _balance(cat.level(1), level2_under, level1, level2)
     checks = (
         Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + len(rej), "rows"),
         Check("amounts", "读取金额 = 计入金额 + 剔除金额", fen_read, fen_acc + fen_rej),
-        Check("leaves-in-catalog", "各三级目录之和 = 计入金额", leaf_sum, grand),
+        Check("leaves-in-catalog", "各末级目录之和 = 计入金额", leaf_sum, grand),
         Check(
-            "leaves-to-level2", "三级目录之和 = 所属二级目录", l2_left, l2_right, failures=l2_fail
+            "leaves-to-level2", "末级目录之和 = 所属二级目录", l2_left, l2_right, failures=l2_fail
         ),
         Check(
             "level2-to-level1", "二级目录之和 = 所属一级目录", l1_left, l1_right, failures=l1_fail
