@@ -202,3 +202,23 @@ def test_demo_runs_from_a_non_editable_install(tmp_path: Path) -> None:
     assert (out / "report.xlsx").exists() and (out / "report.json").exists()
     assert len(list((out / "submissions").glob("*.xlsx"))) == len(form.ZHENGZHOU_UNITS) + 1
     assert "report.xlsx" in proc.stdout and "一级目录之和 = 总计：✓ 一致" in proc.stdout
+
+
+# -- the committed examples -----------------------------------------------------------------
+def test_committed_report_is_what_the_committed_submissions_give(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """examples/report.json is current: checking examples/submissions again reproduces it."""
+    from toolkit.report import report_json
+    from toolkit.rollup import summarize
+    from toolkit.rules import check
+
+    examples = REPO / "examples"
+    monkeypatch.chdir(examples)  # the report names files relative to examples/
+    committed = json.loads((examples / "report.json").read_text(encoding="utf-8"))
+    names = sorted(p.name for p in (examples / "submissions").glob("*.xlsx"))
+    assert len(names) == len(form.ZHENGZHOU_UNITS) + 1
+    assert f"2027_{FLAWED_UNIT}_预算表（含错误示例）.xlsx" in names
+    fresh = report_json(summarize(check("submissions", catalog)))
+    assert fresh == committed
+    assert tuple(load_workbook(examples / "report.xlsx").sheetnames) == SHEETS

@@ -544,17 +544,17 @@ class _Report:
         ws.write_string(r, 0, "三、分级汇总（点击左侧 + 展开至三级目录）", self.f_section)
         r = self.tree(ws, r + 1) + 1
         ws.write_string(r, 0, "四、核对", self.f_section)
+        # The label over A:B, 结果 over C:D, the two sides in the amount columns E / F.
         checks = reconciliation_table(s)
-        # 结果 in C and the two sides in E / F, the wide amount columns.
-        checks = Table(
-            checks.name,
-            ("检查", "说明", "结果", "", "左边", "右边"),
-            [
-                [a, b, f"{result}：{where}" if where else result, "", left, right]
-                for a, b, left, right, result, where in checks.rows
-            ],
-        )
-        self.table(ws, r + 1, checks)
+        ws.merge_range(r + 1, 0, r + 1, 1, "核对项目", self.f_head)
+        ws.merge_range(r + 1, 2, r + 1, 3, "结果", self.f_head)
+        ws.write_string(r + 1, 4, "左边", self.f_head)
+        ws.write_string(r + 1, 5, "右边", self.f_head)
+        for i, (_, label, left, right, result, where) in enumerate(checks.rows, start=r + 2):
+            ws.merge_range(i, 0, i, 1, label, self.f_text)
+            ws.merge_range(i, 2, i, 3, f"{result}：{where}" if where else result, self.f_text)
+            self.cell(ws, i, 4, left)
+            self.cell(ws, i, 5, right)
         for c, width in enumerate((10, 26, 22, 7, 16, 16, 2)):
             ws.set_column(c, c, width)
         self.page(ws)
