@@ -484,9 +484,9 @@ class _Report:
             values = [row[c] for row in table.rows]
             ws.set_column(left + c, left + c, display_width([head, *values], cap=cap))
 
-    def page(self, ws: Any, fit: bool = True) -> None:
-        """Print setup: A4 landscape, one page wide where that stays legible."""
-        ws.set_paper(9)
+    def page(self, ws: Any, fit: bool = True, paper: int = 9) -> None:
+        """Print setup: landscape (A4 = 9, A3 = 8), one page wide where that stays legible."""
+        ws.set_paper(paper)
         ws.set_landscape()
         if fit:
             ws.fit_to_pages(1, 0)
@@ -658,7 +658,8 @@ class _Report:
         ws.set_column(len(cols) + 2, len(cols) + 2, 18)
         ws.set_row(top, 48)
         ws.freeze_panes(top + 1, 1)
-        self.page(ws)
+        ws.repeat_columns(0)
+        self.page(ws, paper=8)  # 18 amount columns: A3 keeps them legible on one page wide
 
     # -- 明细 -------------------------------------------------------------------------
     def detail_sheet(self) -> None:
