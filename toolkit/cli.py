@@ -333,8 +333,10 @@ def _yuan(value: str) -> Any:
         cap = Decimal(value.replace(",", ""))
     except InvalidOperation:
         cap = Decimal(-1)
-    if not cap.is_finite() or cap <= 0:
-        raise click.BadParameter(f"需要正数（元），得到 {value!r}", param_hint="--max-amount")
+    if not cap.is_finite() or cap <= 0 or cap > 10**13:
+        raise click.BadParameter(
+            f"需要不超过 10 万亿的正数（元），得到 {value!r}", param_hint="--max-amount"
+        )
     return cap
 
 

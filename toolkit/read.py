@@ -14,6 +14,7 @@ cell without an ``r`` attribute (legal but rare) switches to a full expat pass.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zipfile
@@ -250,28 +251,83 @@ def _col_index(letters: str) -> int:
     return n
 
 
+# The common shape (Excel, WPS, LibreOffice, openpyxl, xlsxwriter): no prefix, r first.
+_IRREGULAR_CELL_RE = re.compile(rb'<c (?!r=")|<[\w.]+:c\b')
+_PLAIN_ERROR_RE = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\st="e"[^>]*>(.*?)</c>', re.S)
+
+
+@functools.lru_cache(maxsize=64)
+def _formula_re(columns: frozenset[int] | None) -> re.Pattern[bytes]:
+    """Formula cells, only in ``columns``: other cells fail on their first letters."""
+    letters = (
+        rb"[A-Z]{1,3}"
+        if columns is None
+        else b"|".join(sorted(_col_letters(c).encode() for c in columns))
+    )
+    return re.compile(rb'<c r="(' + letters + rb')(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
+
+
 def scan_formulas_and_errors(
+    data: bytes, columns: frozenset[int] | None = None
+) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
+    """(row, col) -> formula text, and (row, col) -> error value, for one sheet's XML.
+
+    ``columns`` (1-based) limits the result to those columns. When every cell tag is
+    the plain ``<c r="..."`` form, ``findall`` does the work in C; otherwise a regex per
+    cell handles prefixes and attribute order, and a missing ``r`` falls back to expat.
+    """
+    if _IRREGULAR_CELL_RE.search(data) is None:
+        wanted = None if columns is None else {_col_letters(c).encode() for c in columns}
+        formulas = {
+            (int(row), _col_index(col.decode())): _formula_text(text)
+            for col, row, text in _formula_re(columns).findall(data)
+        }
+        errors = {}
+        if b't="e"' in data:
+            for col, row, inner in _PLAIN_ERROR_RE.findall(data):
+                if wanted is None or col in wanted:
+                    errors[(int(row), _col_index(col.decode()))] = _error_text(inner)
+        return formulas, errors
+    formulas, errors = _scan_general(data)
+    if columns is not None:
+        formulas = {k: v for k, v in formulas.items() if k[1] in columns}
+        errors = {k: v for k, v in errors.items() if k[1] in columns}
+    return formulas, errors
+
+
+def _col_letters(column: int) -> str:
+    letters = ""
+    while column > 0:
+        column, rem = divmod(column - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _formula_text(raw: bytes | None) -> str:
+    text = unescape((raw or b"").decode("utf-8", "replace"))
+    return "=" + text if text else "=（共享公式）"
+
+
+def _error_text(inner: bytes) -> str:
+    v = _V_RE.search(inner)
+    return (unescape(v.group(1).decode("utf-8", "replace")) if v else "") or "#N/A"
+
+
+def _scan_general(
     data: bytes,
 ) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
-    """(row, col) -> formula text, and (row, col) -> error value, for one sheet's XML."""
     formulas: dict[tuple[int, int], str] = {}
     errors: dict[tuple[int, int], str] = {}
     for m in _FORMULA_CELL_RE.finditer(data):
         ref = _REF_RE.search(m.group(1))
         if ref is None:
             return _scan_with_expat(data)
-        text = unescape((m.group(3) or b"").decode("utf-8", "replace"))
-        formulas[(int(ref.group(2)), _col_index(ref.group(1).decode()))] = (
-            "=" + text if text else "=（共享公式）"
-        )
-    if b"e'" in data or b'e"' in data:
-        for m in _ERROR_CELL_RE.finditer(data):
-            ref = _REF_RE.search(m.group(1))
-            if ref is None:
-                return _scan_with_expat(data)
-            v = _V_RE.search(m.group(2))
-            value = unescape(v.group(1).decode("utf-8", "replace")) if v else "#VALUE!"
-            errors[(int(ref.group(2)), _col_index(ref.group(1).decode()))] = value or "#N/A"
+        formulas[(int(ref.group(2)), _col_index(ref.group(1).decode()))] = _formula_text(m.group(3))
+    for m in _ERROR_CELL_RE.finditer(data):
+        ref = _REF_RE.search(m.group(1))
+        if ref is None:
+            return _scan_with_expat(data)
+        errors[(int(ref.group(2)), _col_index(ref.group(1).decode()))] = _error_text(m.group(2))
     return formulas, errors
 
 
@@ -463,7 +519,10 @@ def _read_book(
         sub.problem = f"表头缺少必填列：{'、'.join(missing)}"
         return
     if name in parts:
-        sub.formulas, sub.errors = scan_formulas_and_errors(_read_part(zf, parts[name]))
+        sub.formulas, sub.errors = scan_formulas_and_errors(
+            _read_part(zf, parts[name]),
+            frozenset(c for f, c in columns.items() if f not in DERIVED_FIELDS),
+        )
     _read_table(sub, grid, hr)
 
 
@@ -524,73 +583,109 @@ def _read_preamble(sub: Submission, grid: list[list[Any]], hr: int) -> None:
 def _is_total_row(row: list[Any], first: int, amount_col: int) -> bool:
     for c in range(first - 1, min(amount_col - 1, len(row))):
         value = row[c]
-        if isinstance(value, str) and squash(value) in TOTAL_LABELS:
+        # cheap test first: every total label ends in 计 (合计, 总计, full-width spaced)
+        if type(value) is str and "计" in value and squash(value) in TOTAL_LABELS:
             return True
     return False
 
 
+def _has_input(values: tuple[Any, ...]) -> bool:
+    for v in values:
+        if type(v) is str:
+            if v and not v.isspace():
+                return True
+        elif v is not None:
+            return True
+    return False
+
+
+_SIGNATURE_INITIALS = frozenset(label[0] for label in form.SIGNATURE_LABELS)
+
+
 def _is_signature_row(row: list[Any]) -> bool:
+    """The form's signature lines (填报人、联系电话 ...) start with their label."""
     for value in row:
-        if isinstance(value, str) and value.strip():
-            return squash(value).startswith(form.SIGNATURE_LABELS)
+        if type(value) is str:
+            text = value.lstrip()
+            if text:
+                return text[0] in _SIGNATURE_INITIALS and squash(text).startswith(
+                    form.SIGNATURE_LABELS
+                )
+        elif value is not None:
+            return False
     return False
 
 
 def _read_table(sub: Submission, grid: list[list[Any]], hr: int) -> None:
+    from operator import itemgetter
+
     columns = sub.columns
     first = min([*columns.values(), *sub.extra_columns.keys()])
     amount_col = columns["amount"]
-    input_fields = [(f, c - 1) for f, c in columns.items() if f not in DERIVED_FIELDS]
-    all_fields = list(columns.items())
-    last = sub.last_column
+    width = max((len(r) for r in grid), default=0)
+    # calamine rows are all as wide as the used range; pad the rare short one
+    grid = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in grid]
+    names = [f for f, c in columns.items() if c <= width]
+    take = itemgetter(*[columns[f] - 1 for f in names], 0)  # the trailing 0 keeps a tuple
+    input_cols = [c - 1 for f, c in columns.items() if f not in DERIVED_FIELDS and c <= width]
+    take_input = itemgetter(*input_cols, 0) if input_cols else None
+    take_label = itemgetter(*range(first - 1, min(amount_col - 1, width)), 0)
+    marked = {r for (r, c) in (*sub.formulas, *sub.errors) if c - 1 in input_cols}
     n = len(grid)
     end = n  # 0-based exclusive end of data rows
     for r in range(hr + 1, n):
         row = grid[r]
-        if _is_total_row(row, first, amount_col):
+        # repr() of the label cells is one C call; only a row mentioning 计 is looked at
+        if "计" in repr(take_label(row)) and _is_total_row(row, first, amount_col):
             sub.total_row = r + 1
             sub.total_value = row[amount_col - 1] if amount_col - 1 < len(row) else None
             end = r
             break
-        if _is_signature_row(row):
-            end = r
-            break
-        if any(not is_blank(row[i]) for f, i in input_fields if i < len(row)):
-            sub.rows.append(
-                TableRow(
-                    row=r + 1,
-                    values={f: row[c - 1] for f, c in all_fields if c - 1 < len(row)},
-                )
-            )
-    sub.end_row = sub.total_row or (sub.rows[-1].row if sub.rows else hr + 1)
-    # values right of the table (header row down to the 合计 row), or in unlabeled gaps
-    gaps = [
-        c
-        for c in range(first, last + 1)
-        if c not in columns.values() and c not in sub.extra_columns
-    ]
-    stop = sub.total_row or end
-    for r in range(hr, min(stop, n)):
-        row = grid[r]
-        for c in [*gaps, *range(last + 1, len(row) + 1)]:
-            if c - 1 < len(row) and not is_blank(row[c - 1]):
-                sub.outside.append((r + 1, c, row[c - 1]))
-    # values below the 合计 row, except the signature lines and notes the form carries
-    if sub.total_row is not None:
-        row = grid[sub.total_row - 1]
-        for c in range(last + 1, len(row) + 1):
-            if not is_blank(row[c - 1]):
-                sub.outside.append((sub.total_row, c, row[c - 1]))
-        for r in range(sub.total_row, n):
-            row = grid[r]
+        if take_input is None:
+            continue
+        if _has_input(take_input(row)[:-1]) or (r + 1) in marked:
             if _is_signature_row(row):
+                end = r
+                break
+            sub.rows.append(TableRow(row=r + 1, values=dict(zip(names, take(row), strict=False))))
+    sub.end_row = sub.total_row or (sub.rows[-1].row if sub.rows else hr + 1)
+    _read_outside(sub, grid, hr, first, width, end)
+
+
+def _read_outside(
+    sub: Submission, grid: list[list[Any]], hr: int, first: int, width: int, end: int
+) -> None:
+    """Values right of the table or in unlabeled gaps (header row to 合计), and below 合计.
+
+    The form's own signature lines and notes (注/说明) below 合计 are not stray values.
+    """
+    labeled = {*sub.columns.values(), *sub.extra_columns}
+    spare = [c - 1 for c in range(first, width + 1) if c not in labeled and c > 0]
+    spare = [i for i in spare if i >= first - 1]
+    if spare:
+        from operator import itemgetter
+
+        take = itemgetter(*spare, spare[0])
+        stop = sub.total_row if sub.total_row is not None else end
+        for r in range(hr, min(stop, len(grid))):
+            values = take(grid[r])[:-1]
+            if values.count("") == len(values):
                 continue
-            for c, value in enumerate(row, start=1):
-                if is_blank(value):
-                    continue
-                if isinstance(value, str) and squash(value).startswith(_NOTE_PREFIXES):
-                    break
-                sub.outside.append((r + 1, c, value))
+            for i, value in zip(spare, values, strict=True):
+                if not is_blank(value):
+                    sub.outside.append((r + 1, i + 1, value))
+    if sub.total_row is None:
+        return
+    for r in range(sub.total_row, len(grid)):
+        row = grid[r]
+        if row.count("") == len(row) or _is_signature_row(row):
+            continue
+        for c, value in enumerate(row, start=1):
+            if is_blank(value):
+                continue
+            if isinstance(value, str) and squash(value).startswith(_NOTE_PREFIXES):
+                break
+            sub.outside.append((r + 1, c, value))
 
 
 def is_datetime(value: Any) -> bool:

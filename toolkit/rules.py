@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit import form
-from toolkit.issues import Issue, Rule, Severity
+from toolkit.issues import Issue, Rule, Severity, column_letter
 from toolkit.read import (
+    DERIVED_FIELDS,
     LABEL_BY_FIELD,
     ReadError,
     Submission,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
 
 DEFAULT_MAX_AMOUNT_YUAN = Decimal(1_000_000_000)  # 10 亿元 a line: beyond it, a unit mix-up
+MAX_EXACT_FEN = 2**53 - 1
 DEFAULT_MAX_TEXT = 2000  # characters in one text cell before it is flagged as over-long
 OTHER_SPREADSHEETS = {
     ".xls": "xls（Excel 97-2003 工作簿）",
@@ -92,8 +95,8 @@ class CheckOptions:
         else:
             unit_list = tuple(squash(u) for u in units)
         cap = Decimal(str(max_amount))
-        if not cap.is_finite() or cap <= 0:
-            raise ValueError(f"金额上限应为正数：{max_amount}")
+        if not cap.is_finite() or cap <= 0 or cap * 100 > MAX_EXACT_FEN:
+            raise ValueError(f"金额上限应为正数且不超过 {MAX_EXACT_FEN // 100:,} 元：{max_amount}")
         if jobs < 1:
             raise ValueError(f"jobs 应为正整数：{jobs}")
         return cls(
@@ -274,7 +277,7 @@ def judge(
         reasons = [*file_errors, *j.reasons.get(r["row"], [])]
         r["accepted"] = not reasons
         r["reasons"] = ";".join(reasons)
-        out.append(tuple(r[k] for k in ROW_COLUMNS))
+        out.append(_as_tuple(r))
     result.issues = j.issues
     result.rows_read = len(out)
     result.amount_read_fen = sum(r["amount_fen"] or 0 for r in rows)
@@ -330,108 +333,186 @@ def _file_rules(j: _Judge) -> list[str]:
 
 
 def _row_rules(j: _Judge) -> list[dict[str, Any]]:
+    """Cell rules row by row. Hundreds of thousands of rows pass here, so repeated values
+    (codes, list values) are judged once per file and remembered."""
     sub, opts = j.sub, j.options
     cols = sub.columns
     unit = sub.amount_unit
-    max_decimals = _DECIMALS[unit]
-    fen_per = _FEN_PER[unit]
-    cap_fen = int(opts.max_amount * 100)
-    seen: dict[tuple[Any, ...], int] = {}
-    out: list[dict[str, Any]] = []
+    field_at = {c: f for f, c in cols.items() if f not in DERIVED_FIELDS}
+    flagged: dict[int, list[tuple[str, int, Rule, str]]] = {}
+    for cells, rule in ((sub.formulas, Rule.FORMULA_IN_INPUT), (sub.errors, Rule.CELL_ERROR_VALUE)):
+        for (r, c), shown in cells.items():
+            if c in field_at:
+                flagged.setdefault(r, []).append((field_at[c], c, rule, shown))
+    amount_letter = column_letter(cols["amount"])
+    text_fields = [f for f in TEXT_FIELDS if f in cols]
+    list_fields = [(f, cols[f]) for f in LIST_FIELDS if f in cols]
     listed = {
         f: {squash(v): v for v in form.LISTED_COLUMNS[label]} for f, label in LIST_FIELDS.items()
     }
+    list_memo: dict[tuple[str, Any], str | None] = {}
+    code_memo: dict[Any, tuple[Any, ...]] = {}
+    amounts = _AmountRules(j, unit)
+    seen: dict[tuple[Any, ...], int] = {}
+    out: list[dict[str, Any]] = []
+    has_seq = "seq" in cols
+    max_text = opts.max_text
+    base = dict.fromkeys(ROW_COLUMNS)
+    base.update(file=sub.path, sheet=sub.sheet, unit=sub.unit, year=sub.year)
     for tr in sub.rows:
         r, v = tr.row, tr.values
+        get = v.get
         blocked: set[str] = set()
-        # cells the reader could not take at face value: formulas and error values
-        for f, c in cols.items():
-            if f in ("seq", "level1", "level2"):
-                continue
-            if (r, c) in sub.formulas:
-                j.add(Rule.FORMULA_IN_INPUT, r, c, sub.formulas[(r, c)], header=_label(f, unit))
-                blocked.add(f)
-            elif (r, c) in sub.errors:
-                j.add(Rule.CELL_ERROR_VALUE, r, c, sub.errors[(r, c)], header=_label(f, unit))
+        if r in flagged:
+            for f, c, rule, shown in sorted(flagged[r], key=lambda x: x[1]):
+                j.add(rule, r, c, shown, header=_label(f, unit))
                 blocked.add(f)
         for f in ("project", "code", "amount"):
-            if f not in blocked and is_blank(v.get(f)):
+            x = get(f)
+            if (x is None or (type(x) is str and (not x or x.isspace()))) and f not in blocked:
                 j.add(Rule.REQUIRED_MISSING, r, cols[f], header=_label(f, unit))
                 blocked.add(f)
-        row: dict[str, Any] = {k: None for k in ROW_COLUMNS}
-        row.update(
-            file=sub.path,
-            sheet=sub.sheet,
-            row=r,
-            unit=sub.unit,
-            year=sub.year,
-            amount_cell=f"{_letter(cols['amount'])}{r}",
-        )
-        row["seq"] = (as_text(v.get("seq")).strip() or None) if "seq" in cols else None
-        for f in TEXT_FIELDS:
-            if f not in cols or f in blocked:
+        row = base.copy()
+        row["row"] = r
+        row["amount_cell"] = f"{amount_letter}{r}"
+        if has_seq:
+            row["seq"] = _text(get("seq")) or None
+        for f in text_fields:
+            x = get(f)
+            if type(x) is str:
+                if not x:
+                    continue
+                x = x.strip()
+            elif x is None:
                 continue
-            text = as_text(v.get(f)).strip()
-            row[f] = text or None
-            if text:
-                problem = _text_problem(text, opts.max_text)
+            else:
+                x = as_text(x).strip()
+            if not x or f in blocked:
+                continue
+            row[f] = x
+            if len(x) > max_text or not x.isprintable():
+                problem = _text_problem(x, max_text)
                 if problem:
                     j.add(
-                        Rule.INVALID_TEXT, r, cols[f], text, header=_label(f, unit), detail=problem
+                        Rule.INVALID_TEXT,
+                        r,
+                        cols[f],
+                        _clip(x),
+                        header=_label(f, unit),
+                        detail=problem,
                     )
-        for f, allowed in listed.items():
-            if f not in cols or f in blocked or is_blank(v.get(f)):
+        for f, c in list_fields:
+            raw = v.get(f)
+            if f in blocked or is_blank(raw):
                 continue
-            text = as_text(v.get(f))
-            canonical = allowed.get(squash(text))
-            row[f] = canonical or text.strip()
+            key = (f, raw)
+            if key not in list_memo:
+                list_memo[key] = listed[f].get(squash(as_text(raw)))
+            canonical = list_memo[key]
+            row[f] = canonical or _text(raw)
             if canonical is None:
-                j.add(Rule.VALUE_NOT_IN_LIST, r, cols[f], text.strip(), header=_label(f, unit))
+                j.add(Rule.VALUE_NOT_IN_LIST, r, c, _text(raw), header=_label(f, unit))
         if "code" not in blocked:
-            _code_rules(j, r, cols["code"], v.get("code"), row)
+            _code_rules(j, r, cols["code"], v.get("code"), row, code_memo)
         if "amount" not in blocked:
-            raw = v.get("amount")
-            c = cols["amount"]
-            d = to_decimal(raw, unit)
-            shown = as_text(raw).strip()
-            if d is None:
-                j.add(Rule.AMOUNT_NOT_NUMBER, r, c, shown)
-            elif decimals(d) > max_decimals:
-                j.add(Rule.AMOUNT_PRECISION, r, c, shown, detail=max_decimals)
-            else:
-                fen = int(d * fen_per)
-                row["amount_fen"] = fen
-                if fen < 0:
-                    j.add(Rule.AMOUNT_NEGATIVE, r, c, shown)
-                elif fen > cap_fen:
-                    j.add(Rule.AMOUNT_TOO_LARGE, r, c, shown, detail=f"{opts.max_amount:,}")
-        key = tuple(squash(as_text(v.get(f))) for f in cols if f not in ("seq", "level1", "level2"))
+            row["amount_fen"] = amounts.judge(r, cols["amount"], v.get("amount"))
+        key = (
+            row["project"],
+            row["code"] or _text(v.get("code")),
+            row["content"],
+            row["provider"],
+            row["provider_type"],
+            row["method"],
+            row["funding"],
+            row["amount_fen"] if row["amount_fen"] is not None else _text(v.get("amount")),
+            row["target"],
+            row["note"],
+        )
         if key in seen:
-            c = cols["project"]
-            j.add(Rule.DUPLICATE_ROW, r, c, as_text(v.get("project")), detail=seen[key])
+            j.add(Rule.DUPLICATE_ROW, r, cols["project"], row["project"] or "", detail=seen[key])
         else:
             seen[key] = r
         out.append(row)
     return out
 
 
-def _code_rules(j: _Judge, r: int, c: int, raw: Any, row: dict[str, Any]) -> None:
+def _text(value: Any) -> str:
+    return value.strip() if type(value) is str else as_text(value).strip()
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """An over-long value is quoted by its start; the cell itself holds the rest."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _AmountRules:
+    """预算金额: a number, not negative, at most 2 decimals in 元 (6 in 万元), under the cap."""
+
+    def __init__(self, j: _Judge, unit: str) -> None:
+        self.j = j
+        self.unit = unit
+        self.max_decimals = _DECIMALS[unit]
+        self.fen_per = _FEN_PER[unit]
+        self.cap = j.options.max_amount
+        self.cap_fen = int(j.options.max_amount * 100)
+
+    def judge(self, r: int, c: int, raw: Any) -> int | None:
+        """Integer fen, or None when the amount cannot be taken (an issue says why)."""
+        if type(raw) is float:  # the common case, without the general parser
+            text = repr(raw)
+            if "e" not in text and "n" not in text:
+                if len(text.partition(".")[2].rstrip("0")) <= self.max_decimals and raw >= 0:
+                    fen = int(Decimal(text) * self.fen_per)
+                    if fen <= self.cap_fen:
+                        return fen
+        d = to_decimal(raw, self.unit)
+        if d is None:
+            self.j.add(Rule.AMOUNT_NOT_NUMBER, r, c, _text(raw))
+            return None
+        if decimals(d) > self.max_decimals:
+            self.j.add(Rule.AMOUNT_PRECISION, r, c, _text(raw), detail=self.max_decimals)
+            return None
+        fen = int(d * self.fen_per)
+        if fen < 0:
+            self.j.add(Rule.AMOUNT_NEGATIVE, r, c, _text(raw))
+        elif fen > self.cap_fen:
+            self.j.add(Rule.AMOUNT_TOO_LARGE, r, c, _text(raw), detail=f"{self.cap:,}")
+        # beyond 2**53 fen (90 万亿元) sums stop being exact in pandas and numpy: such an
+        # amount is rejected above anyway, and is kept out of the fen columns
+        return fen if abs(fen) <= MAX_EXACT_FEN else None
+
+
+def _code_rules(
+    j: _Judge, r: int, c: int, raw: Any, row: dict[str, Any], memo: dict[Any, tuple[Any, ...]]
+) -> None:
     if is_blank(raw):
         return
+    if raw not in memo:
+        memo[raw] = _judge_code(j.catalog, raw)
+    code, level1, level2, problems = memo[raw]
+    row["code"], row["level1"], row["level2"] = code, level1, level2
+    for rule, value, fields in problems:
+        j.add(rule, r, c, value, **fields)
+
+
+def _judge_code(
+    catalog: Catalog, raw: Any
+) -> tuple[str | None, str | None, str | None, list[tuple[Rule, str, dict[str, Any]]]]:
+    """A 目录编码 cell -> (code, level-1, level-2, problems), the same for every repeat."""
     code, name = split_code(raw)
-    entry = j.catalog.get(code) if code else None
+    entry = catalog.get(code) if code else None
     if entry is None:
-        j.add(Rule.UNKNOWN_CODE, r, c, as_text(raw).strip())
-        return
-    row["code"] = entry.code
-    row["level1"] = j.catalog.level1(entry.code).code
-    level2 = j.catalog.level2(entry.code)
-    row["level2"] = level2.code if level2 else None
-    if not j.catalog.is_leaf(entry.code):
+        return None, None, None, [(Rule.UNKNOWN_CODE, _text(raw), {})]
+    level2 = catalog.level2(entry.code)
+    problems: list[tuple[Rule, str, dict[str, Any]]] = []
+    if not catalog.is_leaf(entry.code):
         level = {1: "一级目录", 2: "二级目录"}.get(entry.level, f"{entry.level}级目录")
-        j.add(Rule.NON_LEAF_CODE, r, c, entry.label, detail=level)
+        problems.append((Rule.NON_LEAF_CODE, entry.label, {"detail": level}))
     if name and squash(name).casefold() != squash(entry.name).casefold():
-        j.add(Rule.CODE_NAME_MISMATCH, r, c, name, code=entry.code, expected=entry.name)
+        problems.append(
+            (Rule.CODE_NAME_MISMATCH, name, {"code": entry.code, "expected": entry.name})
+        )
+    return entry.code, catalog.level1(entry.code).code, level2.code if level2 else None, problems
 
 
 def _total_rule(j: _Judge, rows: list[dict[str, Any]]) -> None:
@@ -464,14 +545,11 @@ def _text_problem(text: str, max_text: int) -> str:
     return "，".join(problems)
 
 
+_as_tuple = itemgetter(*ROW_COLUMNS)
+
+
 def _label(f: str, amount_unit: str) -> str:
     return form.amount_header(amount_unit) if f == "amount" else LABEL_BY_FIELD[f]
-
-
-def _letter(column: int) -> str:
-    from toolkit.issues import column_letter
-
-    return column_letter(column)
 
 
 # -- the batch ---------------------------------------------------------------------------------
