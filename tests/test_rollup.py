@@ -124,9 +124,14 @@ def test_every_category_is_listed_with_zero_where_nothing_was_budgeted(catalog: 
     assert level1.loc["033A", "amount_fen"] == 0
     assert level1.loc["033A", "amount_yuan"] == Decimal("0.00")
     assert level1.loc["033C", "share"] == 1.0
+    money = ["rows", "amount_fen", "amount_yuan", "share"]
+    assert list(rollup(result, level=1).columns) == ["code", "name", *money]
     level2 = rollup(result, level=2)
     assert len(level2) == len(catalog.level(2))
-    assert set(level2.columns) >= {"code", "name", "level1", "rows", "amount_fen", "share"}
+    assert list(level2.columns) == ["code", "name", "level1", *money]
+    assert list(rollup(result, level=3).columns) == ["code", "name", "level1", "level2", *money]
+    by_unit = rollup(result, level=2, by_unit=True)
+    assert list(by_unit.columns) == ["unit", "code", "name", "level1", *money]
     level3 = rollup(result, level=3).set_index("code")
     assert len(level3) == len(catalog.leaves)
     assert level3.loc["033C0506", ["level1", "level2", "rows"]].tolist() == ["033C", "033C05", 1]

@@ -123,45 +123,48 @@ def rollup(
     column comes first and every received unit gets every category; ``units`` is the
     expected list that orders them (default the built-in Zhengzhou list).
     """
-    import pandas as pd
-
     if level not in LEVEL_KEYS:
         raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
-    cat = result.catalog
     rows = effective_rows(result, strict)
+    unit_order = received_units(result, rows, units) if by_unit else None
+    return _rollup(result.catalog, rows, level, unit_order)
+
+
+def _rollup(
+    cat: Catalog, rows: pd.DataFrame, level: int, unit_order: list[str] | None
+) -> pd.DataFrame:
+    """``rollup`` over rows already marked (``effective_rows``); by unit when units are given."""
+    import pandas as pd
+
     accepted = rows[rows["accepted"]].copy()
     accepted["unit"] = accepted["unit"].map(_unit_label)
     if level == 3:
         accepted["level3"] = _level3(cat, accepted["code"])
     key = LEVEL_KEYS[level]
     entries = cat.level(level)
+    grand = _sum_fen(accepted["amount_fen"])
+    parents = [(e, cat.ancestor(e.code, 1), cat.ancestor(e.code, 2)) for e in entries]
     columns = ["code", "name", *(["level1"] if level >= 2 else []), *(["level2"] * (level == 3))]
     columns += ["rows", "amount_fen", "amount_yuan", "share"]
-
-    def records(totals: dict[Any, tuple[int, int]], unit: str | None) -> list[dict[str, Any]]:
-        get = (lambda code: totals.get((unit, code), (0, 0))) if by_unit else totals.get
-        base = sum((get(e.code) or (0, 0))[1] for e in entries)
-        out = []
-        for e in entries:
-            n, fen = get(e.code) or (0, 0)
-            rec: dict[str, Any] = {"code": e.code, "name": e.name}
-            if level >= 2:
-                rec["level1"] = cat.level1(e.code).code
-            if level == 3:
-                rec["level2"] = cat.ancestor(e.code, 2).code  # type: ignore[union-attr]
-            rec.update(rows=n, amount_fen=fen, amount_yuan=fen_to_yuan(fen))
-            rec["share"] = _share(fen, base if by_unit else grand)
-            out.append({"unit": unit, **rec} if by_unit else rec)
-        return out
-
-    grand = _sum_fen(accepted["amount_fen"])
-    if by_unit:
-        totals = _grouped(accepted, ["unit", key])
-        recs = [r for u in received_units(result, rows, units) for r in records(totals, u)]
-        columns = ["unit", *columns]
+    groups: list[tuple[str | None, list[tuple[int, int]]]]
+    if unit_order is None:
+        totals = _grouped(accepted, [key])
+        groups = [(None, [totals.get(e.code, (0, 0)) for e in entries])]
     else:
-        recs = records(_grouped(accepted, [key]), None)
-    frame = pd.DataFrame.from_records(recs, columns=columns)
+        totals = _grouped(accepted, ["unit", key])
+        groups = [(u, [totals.get((u, e.code), (0, 0)) for e in entries]) for u in unit_order]
+        columns = ["unit", *columns]
+    records = []
+    for unit, found in groups:
+        base = grand if unit is None else sum(fen for _, fen in found)
+        for (entry, l1, l2), (n, fen) in zip(parents, found, strict=True):
+            rec: dict[str, Any] = {"unit": unit, "code": entry.code, "name": entry.name}
+            rec["level1"] = l1.code if l1 else None
+            rec["level2"] = l2.code if l2 else None
+            rec.update(rows=n, amount_fen=fen, amount_yuan=fen_to_yuan(fen))
+            rec["share"] = _share(fen, base)
+            records.append(rec)
+    frame = pd.DataFrame.from_records(records, columns=columns)
     frame["rows"] = frame["rows"].astype("int64")
     frame["amount_fen"] = frame["amount_fen"].astype("int64")
     frame["share"] = frame["share"].astype("float64")
@@ -231,8 +234,10 @@ def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
     code), then the catalogue adds children up into parents. A row whose level codes do
     not agree with its leaf, or an accepted code outside the catalogue, breaks a balance.
     """
-    cat = result.catalog
-    rows = effective_rows(result, strict)
+    return _reconcile(result.catalog, effective_rows(result, strict), strict)
+
+
+def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation:
     acc = rows[rows["accepted"]]
     rej = rows[~rows["accepted"]]
     fen_read = _sum_fen(rows["amount_fen"])
@@ -305,9 +310,13 @@ def _by_file(rows: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
 
 def files_table(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     """One row per file: unit, year, status, whether it counts, rows and fen, issue counts."""
+    return _files_table(result, effective_rows(result, strict))
+
+
+def _files_table(result: CheckResult, rows: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
-    per_file = _by_file(effective_rows(result, strict))
+    per_file = _by_file(rows)
     records = []
     for f in result.files:
         n_acc, n_rej, fen_acc, fen_rej = per_file.get(f.path, (0, 0, 0, 0))
@@ -342,10 +351,16 @@ def submissions(
     with no recognisable unit. ``status`` is a key of ``UNIT_STATUSES``; ``counted`` and
     ``not_counted`` list the files whose rows count and those replaced by a newer one.
     """
+    expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
+    return _submissions(result, effective_rows(result, strict), expected)
+
+
+def _submissions(
+    result: CheckResult, rows: pd.DataFrame, expected: tuple[str, ...]
+) -> pd.DataFrame:
     import pandas as pd
 
-    expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
-    per_file = _by_file(effective_rows(result, strict))
+    per_file = _by_file(rows)
     groups: dict[str, list[Any]] = {}
     for f in result.files:
         groups.setdefault(_unit_label(f.unit), []).append(f)
@@ -436,19 +451,22 @@ def summarize(
 ) -> RollupSummary:
     """Compute every table of the roll-up report from one ``CheckResult``."""
     expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
+    cat = result.catalog
+    rows = effective_rows(result, strict)
+    unit_order = received_units(result, rows, expected)
     return RollupSummary(
         result=result,
         strict=strict,
         units=expected,
-        rows=effective_rows(result, strict),
-        level1=rollup(result, 1, strict=strict),
-        level2=rollup(result, 2, strict=strict),
-        level3=rollup(result, 3, strict=strict),
-        unit_level1=rollup(result, 1, by_unit=True, strict=strict, units=expected),
-        unit_level2=rollup(result, 2, by_unit=True, strict=strict, units=expected),
-        submissions=submissions(result, expected, strict),
-        files=files_table(result, strict),
-        reconciliation=reconcile(result, strict),
+        rows=rows,
+        level1=_rollup(cat, rows, 1, None),
+        level2=_rollup(cat, rows, 2, None),
+        level3=_rollup(cat, rows, 3, None),
+        unit_level1=_rollup(cat, rows, 1, unit_order),
+        unit_level2=_rollup(cat, rows, 2, unit_order),
+        submissions=_submissions(result, rows, expected),
+        files=_files_table(result, rows),
+        reconciliation=_reconcile(cat, rows, strict),
     )
 
 
