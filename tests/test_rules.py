@@ -253,22 +253,35 @@ def test_formula_in_derived_columns_is_expected(tmp_path: Path) -> None:
 
 # -- file-level rules ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("name", "data", "rule"),
+    ("name", "data", "rules"),
     [
-        ("empty.xlsx", b"", "file-unreadable"),
-        ("random.xlsx", os.urandom(2048), "file-format"),
-        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "file-format"),
-        ("data.csv", "项目,金额\n甲,1\n".encode(), "file-format"),
-        ("book.ods", b"PK\x03\x04whatever", "file-format"),
+        ("empty.xlsx", b"", ["file-unreadable"]),
+        ("random.xlsx", os.urandom(2048), ["file-format"]),
+        ("data.csv", "项目,金额\n甲,1\n".encode(), ["file-format"]),
+        # another format is "save as .xlsx" first; a broken one also says it is broken
+        (
+            "old.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+            ["file-format", "file-unreadable"],
+        ),
+        ("book.ods", b"PK\x03\x04whatever", ["file-format", "file-unreadable"]),
     ],
 )
-def test_bad_files_become_issues(tmp_path: Path, name: str, data: bytes, rule: str) -> None:
+def test_bad_files_become_issues(tmp_path: Path, name: str, data: bytes, rules: list) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     result = check(path)
-    assert [i.rule for i in result.files[0].issues] == [rule]
+    assert [i.rule for i in result.files[0].issues] == rules
     assert result.files[0].status == "unreadable"
     assert result.all_rows.empty
+
+
+def test_a_real_workbook_under_another_suffix_is_a_format_error(tmp_path: Path) -> None:
+    good = build_submission(tmp_path / "good.xlsx", [line()])
+    for suffix in (".ods", ".et", ".xlsb"):
+        other = tmp_path / f"renamed{suffix}"
+        other.write_bytes(good.read_bytes())
+        assert check(other).issues["rule"].tolist() == ["file-format"]
 
 
 def test_truncated_zip_is_unreadable(tmp_path: Path) -> None:
@@ -348,7 +361,7 @@ def test_folders_are_searched_and_other_formats_reported(tmp_path: Path) -> None
     assert names == ["a.xlsx", "b.xlsx", "c.et", "d.xlsb", "old.xls"]
     by_name = {Path(f.path).name: f for f in result.files}
     for name in ("c.et", "d.xlsb", "old.xls"):
-        assert [i.rule for i in by_name[name].issues] == ["file-format"]
+        assert by_name[name].issues[0].rule == "file-format"
     assert by_name["a.xlsx"].status == by_name["b.xlsx"].status == "ok"
 
 

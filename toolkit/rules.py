@@ -165,14 +165,15 @@ def check_file(
 ) -> tuple[FileResult, list[tuple[Any, ...]]]:
     """Read and judge one workbook; never raises for a bad file (it becomes issues)."""
     name = str(path)
-    fmt = OTHER_SPREADSHEETS.get(Path(name).suffix.lower())
-    if fmt is None and Path(name).suffix.lower() != ".xlsx":
-        fmt = f"{Path(name).suffix or '无扩展名'}（不是 Excel 工作簿）"
-    if fmt is not None:
-        issue = Issue.make(Rule.FILE_FORMAT, file=name, detail=fmt, value=Path(name).name)
-        return FileResult(path=name, status="unreadable", issues=[issue]), []
     try:
         early = _preflight(Path(name), options.limits)
+        suffix = Path(name).suffix.lower()
+        if suffix != ".xlsx":
+            # another format: "save as .xlsx" first, then whatever else is wrong with it
+            fmt = OTHER_SPREADSHEETS.get(suffix, f"{suffix or '无扩展名'}（不是 Excel 工作簿）")
+            issue = Issue.make(Rule.FILE_FORMAT, file=name, detail=fmt, value=Path(name).name)
+            others = [i for i in early if i.rule != Rule.FILE_FORMAT.id]
+            return FileResult(path=name, status="unreadable", issues=[issue, *others]), []
         if any(i.is_error for i in early):
             return FileResult(path=name, status="unreadable", issues=early), []
         sub = read_submission(name)
