@@ -16,10 +16,11 @@ from test_rollup import make_result, make_row
 
 from toolkit.catalog import Catalog
 from toolkit.issues import Issue, Rule
-from toolkit.render import files_json
+from toolkit.render import files_json, rule_title
 from toolkit.report import (
     SHEETS,
     json_text,
+    rejected_table,
     report_json,
     write_csv,
     write_json,
@@ -213,24 +214,57 @@ def test_problems_sheet_lists_rejected_rows_with_amounts_and_every_issue(report:
     heads = [c.value for c in ws[2]]
     col = {h: i + 1 for i, h in enumerate(heads)}
     rejected = {
-        (ws.cell(r, col["来源文件"]).value, ws.cell(r, col["规则"]).value):
-        (ws.cell(r, col["金额（元）"]).value, ws.cell(r, col["原因"]).value)
+        (ws.cell(r, col["来源文件"]).value, ws.cell(r, col["规则编号"]).value): (
+            ws.cell(r, col["金额（元）"]).value,
+            ws.cell(r, col["问题类别"]).value,
+            ws.cell(r, col["说明"]).value,
+        )
         for r in range(3, 6)
-    }  # fmt: skip
-    assert rejected[("js-old.xlsx", "superseded-submission")][0] == pytest.approx(5000.0)
-    assert "取代" in rejected[("js-old.xlsx", "superseded-submission")][1]
-    assert rejected[("js.xlsx", "amount-not-number")][0] is None  # no amount could be read
-    assert rejected[("js.xlsx", "amount-negative")][0] == pytest.approx(-42.0)
-    assert "负数" in rejected[("js.xlsx", "amount-negative")][1]
+    }
+    amount, title, why = rejected[("js-old.xlsx", "superseded-submission")]
+    assert amount == pytest.approx(5000.0) and "取代" in why
+    assert title == rule_title("superseded-submission")
+    amount, title, why = rejected[("js.xlsx", "amount-not-number")]
+    assert amount is None  # no amount could be read: the cell stays empty
+    assert "十万" in why
+    amount, title, why = rejected[("js.xlsx", "amount-negative")]
+    assert amount == pytest.approx(-42.0) and "负数" in why
     issues_at = _find_row(ws, 1, "文件")
     assert ws.cell(issues_at - 1, 1).value == "二、问题清单：错误 3 个，警告 0 个"
     found = {
-        (ws.cell(r, 2).value, ws.cell(r, 5).value) for r in range(issues_at + 1, ws.max_row + 1)
+        (ws.cell(r, 8).value, ws.cell(r, 5).value, ws.cell(r, 2).value)
+        for r in range(issues_at + 1, ws.max_row + 1)
     }
-    assert found == {("amount-not-number", "K9"), ("amount-negative", "K10"),
-                     ("superseded-submission", None)}  # fmt: skip
+    assert found == {
+        ("amount-not-number", "K9", rule_title("amount-not-number")),
+        ("amount-negative", "K10", rule_title("amount-negative")),
+        ("superseded-submission", None, rule_title("superseded-submission")),
+    }
     unsafe = ws.cell(_find_row(ws, col["行号"], 9), col["项目名称"])
     assert unsafe.value == "+cmd|' /C calc'!A0" and unsafe.data_type == "s"
+
+
+def test_a_file_level_error_explains_every_row_it_rejects(catalog: Catalog, tmp_path: Path) -> None:
+    unit_issue = Issue.make(
+        Rule.UNIT_UNKNOWN, file="x.xlsx", sheet="预算表", row=2, column=3, value="管城区"
+    )
+    code_issue = Issue.make(
+        Rule.UNKNOWN_CODE, file="x.xlsx", sheet="预算表", row=5, column=3, value="9"
+    )
+    rows = [
+        make_row(catalog, "x.xlsx", "管城区", "033A0101", 100, row=4, accepted=False,
+                 reasons="unit-unknown"),
+        make_row(catalog, "x.xlsx", "管城区", None, 200, row=5, accepted=False,
+                 reasons="unit-unknown;unknown-code"),
+    ]  # fmt: skip
+    files = [FileResult("x.xlsx", status="errors", unit="管城区", issues=[unit_issue, code_issue])]
+    summary = summarize(make_result(catalog, rows, files))
+    table = rejected_table(summary)
+    why = {row[2]: row[table.headers.index("说明")] for row in table.rows}
+    assert why[4] == unit_issue.message
+    assert why[5] == f"{code_issue.message}；{unit_issue.message}"
+    titles = {row[2]: row[table.headers.index("问题类别")] for row in table.rows}
+    assert titles[5] == f"{rule_title('unit-unknown')}；{rule_title('unknown-code')}"
 
 
 def test_submissions_sheet_tracks_missing_and_duplicate_units(report: Path) -> None:

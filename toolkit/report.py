@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.render import STATUS_LABELS, fen_display, fen_text, files_json
+from toolkit.render import STATUS_LABELS, fen_display, fen_text, files_json, rule_title
 from toolkit.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary
 from toolkit.safety import atomic_write, csv_safe
 
@@ -183,33 +183,43 @@ def detail_table(summary: RollupSummary) -> Table:
 
 
 def _row_messages(summary: RollupSummary) -> Callable[[Any], str]:
-    """Why a rejected row was left out: its own errors, else its file's errors."""
-    by_row: dict[tuple[str, int], list[str]] = {}
-    by_file: dict[str, list[str]] = {}
+    """Why a rejected row was left out: its own errors, then the file-level ones it names."""
+    at_row: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    by_rule: dict[tuple[str, str], list[str]] = {}
     for f in summary.result.files:
         for i in f.issues:
-            if not i.is_error:
-                continue
-            file = i.file or f.path
-            if i.row is not None and i.sheet:
-                by_row.setdefault((file, i.row), []).append(i.message)
-            else:
-                by_file.setdefault(file, []).append(i.message)
+            if i.is_error:
+                file = i.file or f.path
+                if i.row is not None:
+                    at_row.setdefault((file, i.row), []).append((i.rule, i.message))
+                by_rule.setdefault((file, i.rule), []).append(i.message)
 
     def explain(r: Any) -> str:
         if r.reasons == STRICT_REASON:
             return STRICT_LABEL
-        found = by_row.get((str(r.file), int(r.row))) if _text(r.row) else None
-        return "；".join(found or by_file.get(str(r.file), []))
+        own = at_row.get((str(r.file), int(r.row)), []) if _text(r.row) else []
+        messages = [m for _, m in own]
+        covered = {rule for rule, _ in own}
+        for rule in str(r.reasons).split(";"):
+            if rule and rule not in covered:
+                messages += by_rule.get((str(r.file), rule), [])
+                covered.add(rule)
+        return "；".join(messages)
 
     return explain
+
+
+def _rule_titles(reasons: Any) -> str:
+    ids = [x for x in _text(reasons).split(";") if x]
+    return "；".join("严格模式" if x == STRICT_REASON else rule_title(x) for x in ids)
 
 
 def rejected_table(summary: RollupSummary) -> Table:
     columns: list[Column] = [
         ("来源文件", "file"), ("工作表", "sheet"), ("行号", "row"), ("金额单元格", "amount_cell"),
         ("填报单位", "unit"), ("项目名称", "project"), ("目录编码", "code"),
-        (AMOUNT, _amount("amount_fen")), ("规则", "reasons"), ("原因", _row_messages(summary)),
+        (AMOUNT, _amount("amount_fen")), ("问题类别", lambda r: _rule_titles(r.reasons)),
+        ("说明", _row_messages(summary)), ("规则编号", "reasons"),
     ]  # fmt: skip
     headers = tuple(h for h, _ in columns)
     return Table("rejected", headers, _rows(summary.rejected, columns))
@@ -220,17 +230,19 @@ def issues_table(summary: RollupSummary) -> Table:
     rows = [
         [
             i.file or f.path,
-            i.rule,
+            rule_title(i.rule),
             level(i.severity, i.severity),
             i.sheet,
             i.cell,
             i.value,
             i.message,
+            i.rule,
         ]
         for f in summary.result.files
         for i in f.issues
     ]
-    return Table("issues", ("文件", "规则", "级别", "工作表", "单元格", "值", "说明"), rows)
+    headers = ("文件", "问题类别", "级别", "工作表", "单元格", "值", "说明", "规则编号")
+    return Table("issues", headers, rows)
 
 
 def units_table(summary: RollupSummary) -> Table:
