@@ -212,3 +212,25 @@ def test_control_characters_are_shown_not_obeyed(tmp_path: Path) -> None:
     code, out, _ = run(str(path))
     assert code == 1
     assert "\x1b" not in out and "\\x1b[2J坏" in out
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "check.md"
+
+
+def test_docs_rules_table_is_current() -> None:
+    from toolkit.issues import rules_table
+
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index("<!-- rules-table")
+    block = text[text.index("\n", start) + 1 : text.index("<!-- /rules-table -->")]
+    assert block.strip() == rules_table()
+
+
+def test_docs_name_every_check_option() -> None:
+    import click
+
+    text = DOC.read_text(encoding="utf-8")
+    command = cli.commands["check"]
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert any(opt in text for opt in param.opts if opt.startswith("--")), param.opts

@@ -184,9 +184,9 @@ def render_text(result: CheckResult) -> str:
 
 
 _RULE_TITLES = {
+    "file-format": "文件格式不是 .xlsx",
     "file-unreadable": "文件无法读取",
     "file-encrypted": "文件已加密",
-    "file-format": "文件格式不是 .xlsx",
     "limit-exceeded": "超出处理上限",
     "not-a-template": "不是预算填报模板",
     "stamp-missing": "缺少模板标识",
