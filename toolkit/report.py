@@ -615,14 +615,20 @@ class _Report:
 
     def charts(self, ws: Any, n1: int, n2: int) -> None:
         """A pie of the level-1 shares and a bar chart of the level-2 totals."""
-        sheet = f"'{SHEET_SUMMARY}'"
+
+        def ranges(top: int, n: int) -> dict[str, str]:
+            """Names in B and amounts in E of the n table rows from 0-based row ``top``."""
+            first, last, sheet = top + 1, top + n, f"'{SHEET_SUMMARY}'"
+            return {
+                "categories": f"={sheet}!$B${first}:$B${last}",
+                "values": f"={sheet}!$E${first}:$E${last}",
+            }
+
         pie = self.wb.add_chart({"type": "pie"})
-        first, last = self.l1_top, self.l1_top + n1 - 1
         pie.add_series(
             {
                 "name": "一级目录金额占比",
-                "categories": f"={sheet}!$B${first + 1}:$B${last + 1}",
-                "values": f"={sheet}!$E${first + 1}:$E${last + 1}",
+                **ranges(self.l1_top, n1),
                 "data_labels": {"percentage": True, "category": True, "separator": "\n"},
                 "points": [{"fill": {"color": c}} for c in PIE_COLOURS[:n1]],
             }
@@ -632,12 +638,10 @@ class _Report:
         pie.set_size({"width": 460, "height": 300})
         ws.insert_chart(4, 7, pie)
         bar = self.wb.add_chart({"type": "bar"})
-        first, last = self.l2_top, self.l2_top + n2 - 1
         bar.add_series(
             {
                 "name": "二级目录金额（元）",
-                "categories": f"={sheet}!$B${first + 1}:$B${last + 1}",
-                "values": f"={sheet}!$E${first + 1}:$E${last + 1}",
+                **ranges(self.l2_top, n2),
                 "fill": {"color": "#4472C4"},
             }
         )
