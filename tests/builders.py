@@ -215,14 +215,18 @@ def fill_template(
 
 
 def build_from_template(
-    catalog: Any, tmp: Path, name: str, rows: Sequence[Mapping[str, Any] | None], **options: Any
+    catalog: Any, tmp: Path, name: str, items: Sequence[Mapping[str, Any] | None], **options: Any
 ) -> Path:
-    """Write a real template (``toolkit.write_template``) for ``options`` and fill it."""
+    """Write a real template (``toolkit.write_template``) for ``options`` and fill it.
+
+    ``options`` are the template's (year, unit, rows, amount_unit, cascade ...); without
+    ``unit`` the generic template is filled in for 中原区.
+    """
     from toolkit.template import write_template
 
     unit = options.get("unit")
     template = write_template(catalog, tmp / f"template-{name}", **options)
-    return fill_template(template, tmp / name, rows, unit=None if unit else "中原区")
+    return fill_template(template, tmp / name, items, unit=None if unit else "中原区")
 
 
 def patch_part(path: Path, part: str, old: str | bytes, new: str | bytes, count: int = -1) -> Path:

@@ -160,6 +160,10 @@ CASES: dict[str, tuple[Callable[[Path], Path], list[tuple[str, str, str]]]] = {
         _build(cells={"C9": 12345}),
         [("value-outside-table", E, "C9")],
     ),
+    "value-outside-table/in-total-row": (
+        _build(rows=[line(), line(amount=1)], cells={"C6": "033A0101"}),
+        [("value-outside-table", E, "C6")],
+    ),
     "value-outside-table/gap-column": (
         _build(columns=("seq", "project", "code", "amount"), cells={"E3": None, "F4": "x"}),
         [("value-outside-table", E, "F4")],

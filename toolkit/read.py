@@ -676,6 +676,17 @@ def _read_outside(
                     sub.outside.append((r + 1, i + 1, value))
     if sub.total_row is None:
         return
+    # the 合计 row carries its label and the amount; anything else there (a line item
+    # typed over the total row when the form ran out of rows) is not read: say so
+    row = grid[sub.total_row - 1]
+    amount = sub.columns["amount"]
+    for c in sorted(labeled):
+        value = row[c - 1] if 0 < c <= len(row) else ""
+        if c == amount or is_blank(value):
+            continue
+        if isinstance(value, str) and squash(value) in TOTAL_LABELS:
+            continue
+        sub.outside.append((sub.total_row, c, value))
     for r in range(sub.total_row, len(grid)):
         row = grid[r]
         if row.count("") == len(row) or _is_signature_row(row):
