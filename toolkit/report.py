@@ -16,13 +16,13 @@ import json
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.render import STATUS_LABELS, fen_display, fen_text, files_json, rule_title
 from toolkit.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary
 from toolkit.safety import atomic_write, csv_safe
+from toolkit.template import FIXED_CREATED  # fixed document dates: same batch, same bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -34,11 +34,9 @@ SHEET_PROBLEMS = "问题"
 SHEET_UNITS = "报送情况"
 SHEETS = (SHEET_SUMMARY, SHEET_MATRIX, SHEET_DETAIL, SHEET_PROBLEMS, SHEET_UNITS)
 REPORT_TITLE = "政府购买服务预算汇总报表"
-# Fixed document dates: the same batch gives the same report, byte for byte.
-FIXED_CREATED = datetime(2000, 1, 1)
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 STRICT_LABEL = "严格模式：本文件有错误，整份文件不计入汇总"
-# Pie colours for up to 8 level-1 categories; more fall back to Excel's palette.
+# Pie colours for up to 7 level-1 categories; more fall back to the application's palette.
 PIE_COLOURS = ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478")
 
 
@@ -74,15 +72,11 @@ def _yes(flag: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    try:
-        import pandas as pd
+    """A cell's text; missing values (None, NaN, pandas NA) are empty."""
+    import pandas as pd
 
-        if value is pd.NA:
-            return ""
-    except ImportError:  # pragma: no cover
-        pass
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
     return str(value)
 
 
@@ -400,10 +394,13 @@ def write_report(summary: RollupSummary, path: str | Path) -> Path:
     return target
 
 
+WIDTH_SAMPLE = 2000  # rows looked at to size a column; enough to see the typical widths
+
+
 def display_width(values: Sequence[Any], floor: int = 6, cap: int = 60) -> int:
     """Column width in Excel units: CJK characters take two."""
     widest = 0
-    for value in values:
+    for value in values[:WIDTH_SAMPLE]:
         text = fen_text(value.fen) if isinstance(value, Fen) else _text(value)
         widest = max(widest, sum(2 if ord(ch) > 0x2E80 else 1 for ch in text))
     return max(floor, min(cap, widest + 2))
