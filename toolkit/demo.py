@@ -358,12 +358,12 @@ def run_demo(
     outdir: str | Path = "demo-output",
     *,
     seed: int = DEMO_SEED,
-    progress: Callable[..., Any] | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
 ) -> DemoResult:
     """The whole job on the built-in catalogue: templates, samples, check, roll-up, report.
 
     Layout of ``outdir``: ``templates/``, ``submissions/``, ``report.xlsx``,
-    ``report.json`` and ``csv/``.
+    ``report.json`` and ``csv/``. ``progress`` is passed to ``toolkit.check``.
     """
     from toolkit.catalog import load_catalog
     from toolkit.rollup import summarize
@@ -372,9 +372,9 @@ def run_demo(
     out = Path(outdir)
     cat = load_catalog()
     samples = make_samples(out / "submissions", cat, seed=seed, templates_dir=out / "templates")
-    options = {"progress": progress} if progress is not None else {}
-    result = check(samples.all, cat, **options)
+    result = check(samples.all, cat, progress=progress)
     summary = summarize(result)
     report, json_path, csv_dir = out / "report.xlsx", out / "report.json", out / "csv"
     written = write_outputs(summary, report, json_path, csv_dir)
-    return DemoResult(out, samples, result, summary, report, json_path, written[2:])
+    csv_files = [p for p in written if p.suffix == ".csv"]
+    return DemoResult(out, samples, result, summary, report, json_path, csv_files)
