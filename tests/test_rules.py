@@ -458,3 +458,13 @@ def test_jobs_give_the_same_result(tmp_path: Path) -> None:
     parallel = check(tmp_path, jobs=2)
     assert serial.all_rows.equals(parallel.all_rows)
     assert serial.issues.equals(parallel.issues)
+
+
+def test_time_limit_per_file(tmp_path: Path) -> None:
+    from toolkit.preflight import Limits
+
+    path = build_submission(tmp_path / "a.xlsx", [line(amount=i + 1) for i in range(50)])
+    result = check(path, limits=Limits(max_seconds=1e-9))
+    assert result.issues["rule"].tolist() == ["limit-exceeded"]
+    assert "max_seconds" in result.issues.loc[0, "message"]
+    assert result.all_rows.empty and result.files[0].status == "unreadable"

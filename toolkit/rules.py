@@ -20,7 +20,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit import form
+from toolkit import form, preflight
 from toolkit.issues import Issue, Rule, Severity, column_letter
 from toolkit.read import (
     DERIVED_FIELDS,
@@ -165,8 +165,10 @@ def check_file(
 ) -> tuple[FileResult, list[tuple[Any, ...]]]:
     """Read and judge one workbook; never raises for a bad file (it becomes issues)."""
     name = str(path)
+    limits = options.limits if options.limits is not None else preflight.DEFAULT_LIMITS
+    deadline = preflight.Deadline(limits)  # one time budget for the whole file
     try:
-        early = _preflight(Path(name), options.limits)
+        early = preflight.preflight(Path(name), limits)
         suffix = Path(name).suffix.lower()
         if suffix != ".xlsx":
             # another format: "save as .xlsx" first, then whatever else is wrong with it
@@ -177,6 +179,10 @@ def check_file(
         if any(i.is_error for i in early):
             return FileResult(path=name, status="unreadable", issues=early), []
         sub = read_submission(name)
+        deadline.check("读取")
+        result, rows = judge(sub, catalog, options, deadline)
+    except preflight.LimitExceeded as exc:
+        return FileResult(path=name, status="unreadable", issues=[exc.issue(name)]), []
     except ReadError as exc:
         rule = Rule.FILE_ENCRYPTED if exc.detail == "文件已加密" else Rule.FILE_UNREADABLE
         return _unreadable(name, rule, exc.detail), []
@@ -184,7 +190,6 @@ def check_file(
         return _unreadable(name, Rule.LIMIT_EXCEEDED, "内存不足"), []
     except Exception as exc:  # a bad file must never stop the batch
         return _unreadable(name, Rule.FILE_UNREADABLE, f"{type(exc).__name__}: {exc}"), []
-    result, rows = judge(sub, catalog, options)
     result.issues[:0] = early
     return result, rows
 
@@ -196,19 +201,17 @@ def _unreadable(name: str, rule: Rule, detail: str) -> FileResult:
     )
 
 
-def _preflight(path: Path, limits: Any) -> list[Issue]:
-    """Hostile-file checks (toolkit.preflight) before anything parses the workbook."""
-    try:
-        from toolkit import preflight as pf
-    except ImportError:  # pragma: no cover - preflight ships with the toolkit
-        return []
-    return list(pf.preflight(path, limits if limits is not None else pf.Limits()))
-
-
 class _Judge:
     """The rules over one ``Submission``; collects issues and the rows' rejection reasons."""
 
-    def __init__(self, sub: Submission, catalog: Catalog, options: CheckOptions) -> None:
+    def __init__(
+        self,
+        sub: Submission,
+        catalog: Catalog,
+        options: CheckOptions,
+        deadline: preflight.Deadline | None = None,
+    ) -> None:
+        self.deadline = deadline
         self.sub = sub
         self.catalog = catalog
         self.options = options
@@ -247,10 +250,16 @@ class _Judge:
 
 
 def judge(
-    sub: Submission, catalog: Catalog, options: CheckOptions
+    sub: Submission,
+    catalog: Catalog,
+    options: CheckOptions,
+    deadline: preflight.Deadline | None = None,
 ) -> tuple[FileResult, list[tuple[Any, ...]]]:
-    """Every rule that concerns one file, on what the reader found."""
-    j = _Judge(sub, catalog, options)
+    """Every rule that concerns one file, on what the reader found.
+
+    Raises ``preflight.LimitExceeded`` when ``deadline`` (the per-file time limit) passes.
+    """
+    j = _Judge(sub, catalog, options, deadline)
     result = FileResult(
         path=sub.path,
         unit=sub.unit,
@@ -360,7 +369,9 @@ def _row_rules(j: _Judge) -> list[dict[str, Any]]:
     max_text = opts.max_text
     base = dict.fromkeys(ROW_COLUMNS)
     base.update(file=sub.path, sheet=sub.sheet, unit=sub.unit, year=sub.year)
-    for tr in sub.rows:
+    for n, tr in enumerate(sub.rows):
+        if n & 4095 == 4095 and j.deadline is not None:
+            j.deadline.check("检查")
         r, v = tr.row, tr.values
         get = v.get
         blocked: set[str] = set()
