@@ -629,18 +629,27 @@ def _read_table(sub: Submission, grid: list[list[Any]], hr: int) -> None:
     take = itemgetter(*[columns[f] - 1 for f in names], 0)  # the trailing 0 keeps a tuple
     input_cols = [c - 1 for f, c in columns.items() if f not in DERIVED_FIELDS and c <= width]
     take_input = itemgetter(*input_cols, 0) if input_cols else None
-    take_label = itemgetter(*range(first - 1, min(amount_col - 1, width)), 0)
     marked = {r for (r, c) in (*sub.formulas, *sub.errors) if c - 1 in input_cols}
     n = len(grid)
     end = n  # 0-based exclusive end of data rows
-    for r in range(hr + 1, n):
-        row = grid[r]
-        # repr() of the label cells is one C call; only a row mentioning 计 is looked at
-        if "计" in repr(take_label(row)) and _is_total_row(row, first, amount_col):
+    # the 合计 row: one pass per label column (every total label contains 计), then a
+    # closer look at the few candidates
+    candidates = sorted(
+        {
+            r
+            for c in range(first - 1, min(amount_col - 1, width))
+            for r in range(hr + 1, n)
+            if type(grid[r][c]) is str and "计" in grid[r][c]
+        }
+    )
+    for r in candidates:
+        if _is_total_row(grid[r], first, amount_col):
             sub.total_row = r + 1
-            sub.total_value = row[amount_col - 1] if amount_col - 1 < len(row) else None
+            sub.total_value = grid[r][amount_col - 1] if amount_col - 1 < width else None
             end = r
             break
+    for r in range(hr + 1, end):
+        row = grid[r]
         if take_input is None:
             continue
         if _has_input(take_input(row)[:-1]) or (r + 1) in marked:
