@@ -89,7 +89,15 @@ def test_writes_report_json_and_csv(clean: Path, tmp_path: Path) -> None:
     assert load_workbook(report).sheetnames[0] == "汇总"
     assert json.loads(js.read_text(encoding="utf-8"))["grand_total"] == "1120.75"
     assert len(list(csv_dir.glob("*.csv"))) == 10
-    assert f"已写入：{report}" in out and "提示" not in out
+    assert f"已写入：{report}" in out and f"已写入：{js}" in out and "提示" not in out
+    assert f"已写入：{csv_dir}（CSV 10 个）" in out
+
+
+def test_an_empty_folder_says_so(tmp_path: Path) -> None:
+    code, out, _ = run("rollup", str(tmp_path))
+    assert code == 0
+    assert f"未找到任何 .xlsx 文件：{tmp_path}" in out
+    assert "应报送 16 个单位，已报送 0 个" in out
 
 
 def test_units_file_sets_the_expected_units(clean: Path, tmp_path: Path) -> None:

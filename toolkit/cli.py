@@ -575,8 +575,13 @@ def rollup_cmd(
         + ("（严格模式：有错误的文件整份不计入）" if strict else "")
         + ("；逐条问题见报表的“问题”工作表或 budget-toolkit check" if result.errors else "")
     )
+    if not result.files:
+        console.print(f"未找到任何 .xlsx 文件：{'、'.join(paths)}")
     for path in written:
-        console.print(f"已写入：{path}")
+        if path.suffix != ".csv":
+            console.print(f"已写入：{path}")
+    if csv_dir:
+        console.print(f"已写入：{csv_dir}（CSV {sum(p.suffix == '.csv' for p in written)} 个）")
     if not (report_path or json_path or csv_dir):
         console.print("提示：加 -o 汇总报表.xlsx 生成报表（另有 --json、--csv）")
     sys.exit(1 if result.errors else 0)
