@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 import pytest
 from builders import build_submission, line, stamp_for
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.catalog import Catalog
 from toolkit.issues import Issue, Rule
@@ -389,3 +391,38 @@ def test_a_four_level_catalogue_rolls_leaves_up_through_level_3(catalog: Catalog
     rec = reconcile(result)
     assert rec.ok, [c for c in rec.checks if not c.ok]
     assert rec.grand_total_fen == 357
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 71),  # which leaf
+            st.integers(-(10**12), 10**14),  # fen, negatives included (rejected ones)
+            st.booleans(),  # accepted
+            st.sampled_from(["中原区", "金水区", None]),
+        ),
+        max_size=60,
+    )
+)
+def test_property_totals_and_balances_hold_for_any_rows(
+    catalog: Catalog, items: list[tuple[int, int, bool, str | None]]
+) -> None:
+    leaves = catalog.leaves
+    rows = [
+        make_row(catalog, f"{unit}.xlsx", unit, leaves[i].code, fen, accepted=ok and fen >= 0)
+        for i, fen, ok, unit in items
+    ]
+    result = make_result(catalog, rows)
+    counted = [r for r in rows if r["accepted"]]
+    for level, key in ((1, "level1"), (2, "level2"), (3, "code")):
+        want: dict[str, int] = {}
+        for r in counted:
+            want[r[key]] = want.get(r[key], 0) + r["amount_fen"]
+        got = rollup(result, level=level).set_index("code")["amount_fen"].to_dict()
+        assert set(want) <= set(got)  # every counted code is a listed category
+        assert got == {code: want.get(code, 0) for code in got}
+    rec = reconcile(result)
+    assert rec.ok
+    assert rec.fen_read == sum(r["amount_fen"] for r in rows)
+    assert rec.grand_total_fen == sum(r["amount_fen"] for r in counted)
