@@ -559,6 +559,29 @@ def far_cell(path: Path, source: Path | None = None) -> Path:
     return _patch_sheet(source, path, lambda x: x.replace(b"</sheetData>", far + b"</sheetData>"))
 
 
+def far_cell_variants(path: Path, variant: str) -> Path:
+    """The far cell in the spellings readers accept and a naive scan misses: a cell
+    without r= placed by position, a lower-case or $-anchored reference, a row number
+    beyond Excel's 1,048,576, or the sheet stored outside xl/worksheets/."""
+    near = b'<row r="1"><c r="A1"><v>1</v></c><c r="XFD1"><v>1</v></c></row>'
+    far = {
+        "implicit": b'<row r="1048576"><c><v>2</v></c></row>',
+        "lowercase": b'<row r="1048576"><c r="xfd1048576"><v>2</v></c></row>',
+        "dollar": b'<row r="1048576"><c r="$XFD$1048576"><v>2</v></c></row>',
+        "beyond": b'<row r="2000000000"><c r="A2000000000"><v>2</v></c></row>',
+        "moved": b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>',
+    }[variant]
+    parts = minimal_parts(sheet(near + far))
+    if variant == "moved":
+        parts["xl/data/evil.xml"] = parts.pop("xl/worksheets/sheet1.xml")
+        for name, old, new in (
+            ("xl/_rels/workbook.xml.rels", b"worksheets/sheet1.xml", b"data/evil.xml"),
+            ("[Content_Types].xml", b"/xl/worksheets/sheet1.xml", b"/xl/data/evil.xml"),
+        ):
+            parts[name] = parts[name].replace(old, new)
+    return write_zip(path, parts)
+
+
 def giant_merge(path: Path, source: Path | None = None) -> Path:
     """A merged range over the whole sheet: openpyxl makes an object per merged cell."""
     merge = b'<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'

@@ -275,6 +275,18 @@ CASES = [
     Case("xxe.xlsx", _plain(H.external_entity), [("file-unreadable", "")], unreadable=True),
     Case("far-cell.xlsx", _from_good(H.far_cell), [("limit-exceeded", "")], unreadable=True),
     Case("giant-merge.xlsx", _from_good(H.giant_merge), [("limit-exceeded", "")], unreadable=True),
+    Case(
+        "far-cell-implicit.xlsx",
+        _plain(lambda p: H.far_cell_variants(p, "implicit")),
+        [("limit-exceeded", "")],
+        unreadable=True,
+    ),
+    Case(
+        "far-cell-beyond-excel.xlsx",
+        _plain(lambda p: H.far_cell_variants(p, "beyond")),
+        [("file-unreadable", "")],
+        unreadable=True,
+    ),
     Case("dimension.xlsx", _from_good(H.huge_dimension), [], accepted=2),
     Case("formatted-rows.xlsx", _from_good(H.empty_formatted_rows), [], accepted=2),
     Case("merged-table.xlsx", _merged_table, [("required-missing", "B6")], accepted=2),
@@ -309,11 +321,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Case, Pa
     """Every case written once, each readable one for a unit of its own (no duplicates)."""
     folder = tmp_path_factory.mktemp("hostile")
     catalog = load_catalog()
+    readable = [c.name for c in CASES if not c.unreadable]
+    assert len(readable) + 2 <= len(UNITS)  # two more units for the batch's good files
     built = {}
-    for i, case in enumerate(CASES):
-        built[case.name] = (case, case.build(folder / case.name, catalog, UNITS[i % len(UNITS)]))
-    readable = [c for c in CASES if not c.unreadable and c.accepted]
-    assert len(readable) <= len(UNITS)
+    for case in CASES:
+        unit = UNITS[readable.index(case.name)] if case.name in readable else UNITS[0]
+        built[case.name] = (case, case.build(folder / case.name, catalog, unit))
     return built
 
 

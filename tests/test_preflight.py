@@ -85,6 +85,16 @@ CASES: list[tuple[str, Callable[[Path], Path], Rule, str | None]] = [
     ("utf7.xlsx", H.utf7_sheet, Rule.FILE_UNREADABLE, None),
     ("far.xlsx", H.far_cell, Rule.LIMIT_EXCEEDED, "max_cells"),
     ("merged.xlsx", H.giant_merge, Rule.LIMIT_EXCEEDED, "max_cells"),
+    *(
+        (
+            f"far-{v}.xlsx",
+            lambda p, v=v: H.far_cell_variants(p, v),
+            Rule.LIMIT_EXCEEDED,
+            "max_cells",
+        )
+        for v in ("implicit", "lowercase", "dollar", "moved")
+    ),
+    ("far-beyond.xlsx", lambda p: H.far_cell_variants(p, "beyond"), Rule.FILE_UNREADABLE, None),
 ]
 
 
@@ -114,6 +124,19 @@ def test_an_openpyxl_workbook_passes(tmp_path: Path) -> None:
     wb.active.merge_cells("A5:C5")
     wb.save(tmp_path / "a.xlsx")
     assert _bounded(tmp_path / "a.xlsx") == []
+
+
+def test_cells_without_references_are_placed_like_readers_place_them(tmp_path: Path) -> None:
+    # 1,000 rows of r-less cells in two columns: positions counted, nothing exceeded
+    rows = b"".join(b'<row><c><v>1</v></c><c t="s"><v>0</v></c></row>' for _ in range(1000))
+    path = H.write_zip(tmp_path / "norefs.xlsx", H.minimal_parts(H.sheet(rows)))
+    assert _bounded(path) == []
+    # four r-less cells, two of them placed on row 1000 by their row: they span A1:B1000
+    gap = b'<row r="1"><c><v>1</v></c><c><v>1</v></c></row><row r="1000"><c/><c><v>1</v></c></row>'
+    path = H.write_zip(tmp_path / "gap.xlsx", H.minimal_parts(H.sheet(gap)))
+    assert preflight(path, Limits(max_cells=2000)) == []
+    issue = _only(preflight(path, Limits(max_cells=1999)), Rule.LIMIT_EXCEEDED, "max_cells")
+    assert "A1:B1000" in issue.message
 
 
 def test_a_huge_dimension_alone_is_not_an_error(tmp_path: Path) -> None:

@@ -401,10 +401,14 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
         name = info.filename
         if name.endswith("/"):
             continue
-        if not titles and name.startswith("xl/worksheets/"):
+        if name not in _SMALL_PARTS and not titles:
             titles = _sheet_titles(small)
-        is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-        scan = _SheetScan(titles.get(name, name)) if is_sheet else None
+        # a sheet is where the workbook's relationships say, wherever that is in the zip
+        title = titles.get(name.lower())
+        is_sheet = title is not None or (
+            name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+        scan = _SheetScan(title or name) if is_sheet else None
         keep = name in _SMALL_PARTS
         kept: list[bytes] = []
         xml = _XmlGuard(name)
@@ -435,6 +439,12 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
             raise _Unreadable(f"成员 {name} 实际大小与声明不符（文件损坏或被篡改）")
         if scan is not None:
             scan.finish()
+            if scan.implicit:
+                positions = _Positions(scan)
+                for chunk, _ in _inflate(fp, info, size):
+                    deadline.check("解压检查")
+                    positions.feed(chunk)
+                positions.feed(b"", final=True)
             scan.check(limits)
         if keep:
             small[name] = b"".join(kept)
@@ -591,8 +601,9 @@ class _XmlGuard:
 
 
 _MAX_MATCH = 512  # longer than any tag matched below
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]{0,20}:)?worksheet[\s>]")
-_ANY_REF = rb'\s[^<>]{0,300}?\br="([A-Z]{1,3})([0-9]{1,7})"[^<>]{0,300}?(/?)>'
+_ANY_REF = rb'\s[^<>]{0,300}?\br="\$?([A-Za-z]{1,3})\$?([0-9]{1,10})"[^<>]{0,300}?(/?)>'
 
 
 class _Patterns:
@@ -603,18 +614,20 @@ class _Patterns:
         lt = b"<" + re.escape(prefix)
         self.row = re.compile(lt + rb"row[\s/>]")
         self.cell = re.compile(lt + rb"c[\s/>]")
-        self.ref_first = re.compile(lt + rb'c r="([A-Z]{1,3})([0-9]{1,7})"[^/<>]{0,300}(/?)>')
+        self.ref_first = re.compile(lt + rb'c r="([A-Z]{1,3})([0-9]{1,10})"[^/<>]{0,300}(/?)>')
+        # every <row> and <c> tag in order, for sheets whose cells omit r=
+        self.token = re.compile(lt + rb"(row|c)(?=[\s/>])([^<>]*)>")
         self.ref_any = re.compile(lt + rb"c" + _ANY_REF)
         self.merge = re.compile(
-            lt + rb'mergeCell\s[^<>]{0,100}?\bref="([A-Z]{1,3})([0-9]{1,7})'
-            rb'(?::([A-Z]{1,3})([0-9]{1,7}))?"'
+            lt + rb'mergeCell\s[^<>]{0,100}?\bref="\$?([A-Za-z]{1,3})\$?([0-9]{1,10})'
+            rb'(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,10}))?"'
         )
         self.merge_word = prefix + b"mergeCell"
 
 
 def _col(letters: bytes) -> int:
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ch - 64
     return n
 
@@ -633,6 +646,7 @@ class _SheetScan:
         self.merged = 0
         self.tail = b""
         self.patterns: _Patterns | None = None
+        self.implicit = False  # some cell has no r= attribute
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         buf = self.tail + chunk
@@ -650,8 +664,10 @@ class _SheetScan:
         cells = len(pat.cell.findall(buf, 0, cut))
         self.cells += cells
         refs = pat.ref_first.findall(buf, 0, cut)
-        if len(refs) < cells:  # some cell has another attribute before r=
+        if len(refs) < cells:  # some cell has another attribute before r=, or none
             refs = pat.ref_any.findall(buf, 0, cut)
+            if len(refs) < cells:
+                self.implicit = True  # positions must be counted: see _Positions
         # a self-closing <c .../> holds no value (only a style): no reader spans it
         refs = [(c, r) for c, r, empty in refs if not empty]
         if refs:
@@ -671,6 +687,10 @@ class _SheetScan:
     def finish(self) -> None:
         self.feed(b"", final=True)
 
+    def include(self, row: int, col: int) -> None:
+        self.min_row, self.max_row = min(self.min_row, row), max(self.max_row, row)
+        self.min_col, self.max_col = min(self.min_col, col), max(self.max_col, col)
+
     @property
     def area(self) -> int:
         if not self.max_row:
@@ -680,6 +700,8 @@ class _SheetScan:
     def check(self, limits: Limits) -> None:
         sheet = self.name
         label = f"工作表“{sheet}”"
+        if self.max_row > EXCEL_ROWS or self.max_col > EXCEL_COLUMNS:
+            raise _Unreadable(f"{label}的单元格地址超出 Excel 的范围（文件损坏或被篡改）")
         if self.rows > limits.max_rows:
             raise LimitExceeded("max_rows", f"{label}有 {self.rows:,} 行", limits, sheet)
         if self.cells > limits.max_cells:
@@ -694,8 +716,47 @@ class _SheetScan:
             raise LimitExceeded("max_cells", found, limits, sheet)
 
 
+class _Positions:
+    """The slow, exact path for a sheet whose cells omit ``r=``: walk every <row> and <c>
+    tag in order and place each cell as readers do (the next column, or the next row), so
+    that a value placed implicitly at row 1,048,576 is seen. Legal but rare; only such a
+    sheet pays for a second inflate and a Python step per tag."""
+
+    _ROW_R = re.compile(rb'\br\s*=\s*"([0-9]+)"')
+    _CELL_R = re.compile(rb'\br\s*=\s*"\$?([A-Za-z]+)\$?([0-9]+)"')
+
+    def __init__(self, scan: _SheetScan) -> None:
+        self.scan = scan
+        self.token = (scan.patterns or _Patterns(b"")).token
+        self.row = 0
+        self.col = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        buf = self.tail + chunk
+        cut = len(buf) if final else buf.rfind(b"<")
+        if cut < 0 or len(buf) - cut > _MAX_MATCH:
+            cut = len(buf)
+        for tag, attrs in self.token.findall(buf, 0, cut):
+            if tag == b"row":
+                m = self._ROW_R.search(attrs)
+                self.row = int(m.group(1)) if m else self.row + 1
+                self.col = 0
+                continue
+            m = self._CELL_R.search(attrs)
+            if m:
+                self.row, self.col = int(m.group(2)), _col(m.group(1))
+            else:
+                self.col += 1
+            if not attrs.endswith(b"/"):  # a self-closing cell holds no value
+                self.scan.include(max(self.row, 1), self.col)
+        self.tail = buf[cut:]
+
+
 def _sheet_titles(small: dict[str, bytes]) -> dict[str, str]:
-    """Worksheet part -> sheet name, for messages (best effort; the DTD check ran first)."""
+    """Worksheet part (lower case) -> sheet name (best effort; the DTD check ran first)."""
+    import posixpath
+
     from defusedxml import ElementTree as SafeET
 
     try:
@@ -707,7 +768,7 @@ def _sheet_titles(small: dict[str, bytes]) -> dict[str, str]:
     for rel in rels:
         target = rel.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        targets[rel.get("Id")] = part
+        targets[rel.get("Id")] = posixpath.normpath(part).lower()
     titles = {}
     rid = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     for el in book.iter():
