@@ -426,3 +426,12 @@ def test_property_totals_and_balances_hold_for_any_rows(
     assert rec.ok
     assert rec.fen_read == sum(r["amount_fen"] for r in rows)
     assert rec.grand_total_fen == sum(r["amount_fen"] for r in counted)
+
+
+def test_unit_names_are_compared_as_the_checker_compares_them(catalog: Catalog) -> None:
+    # The checker accepts "中原区　" (a full-width space typed after it); so must the tables.
+    rows = [make_row(catalog, "a.xlsx", " 中原区\u3000", "033A0101", 100)]
+    result = make_result(catalog, rows)
+    table = submissions(result, ["中原区", "金水区"]).set_index("unit")
+    assert table["status"].to_dict() == {"中原区": "received", "金水区": "missing"}
+    assert list(rollup(result, level=1, by_unit=True)["unit"].unique()) == ["中原区"]

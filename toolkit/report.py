@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.render import STATUS_LABELS, fen_display, fen_text, files_json, rule_title
-from toolkit.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary
+from toolkit.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary, is_missing
 from toolkit.safety import atomic_write, csv_safe
 from toolkit.template import FIXED_CREATED  # fixed document dates: same batch, same bytes
 
@@ -73,11 +73,7 @@ def _yes(flag: Any) -> str:
 
 def _text(value: Any) -> str:
     """A cell's text; missing values (None, NaN, pandas NA) are empty."""
-    import pandas as pd
-
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def _fen_or_blank(value: Any) -> Fen | None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from toolkit.form import ZHENGZHOU_UNITS
+from toolkit.read import squash
 from toolkit.render import fen_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,8 +73,21 @@ def _grouped(rows: pd.DataFrame, keys: list[str]) -> dict[Any, tuple[int, int]]:
     }
 
 
+def is_missing(value: Any) -> bool:
+    """None, NaN or pandas NA: an empty cell, whatever dtype the column got."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def _unit_label(unit: Any) -> str:
-    return NO_UNIT if unit is None or unit != unit or str(unit).strip() == "" else str(unit)
+    """A unit name as the checker compares it (NFKC, no spaces), or ``NO_UNIT``."""
+    name = "" if is_missing(unit) else squash(str(unit))
+    return name or NO_UNIT
+
+
+def _expected_units(units: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(squash(u) for u in (ZHENGZHOU_UNITS if units is None else units))
 
 
 def received_units(
@@ -83,7 +97,7 @@ def received_units(
 
     Units outside the list follow in name order; rows with no unit come last.
     """
-    expected = tuple(expected) if expected is not None else ZHENGZHOU_UNITS
+    expected = _expected_units(expected)
     seen = {_unit_label(f.unit) for f in result.files if f.counts and f.status != "unreadable"}
     seen |= {_unit_label(u) for u in rows.loc[rows["accepted"], "unit"]}
     ordered = [u for u in expected if u in seen]
@@ -351,7 +365,7 @@ def submissions(
     with no recognisable unit. ``status`` is a key of ``UNIT_STATUSES``; ``counted`` and
     ``not_counted`` list the files whose rows count and those replaced by a newer one.
     """
-    expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
+    expected = _expected_units(units)
     return _submissions(result, effective_rows(result, strict), expected)
 
 
@@ -450,7 +464,7 @@ def summarize(
     result: CheckResult, units: Sequence[str] | None = None, strict: bool = False
 ) -> RollupSummary:
     """Compute every table of the roll-up report from one ``CheckResult``."""
-    expected = tuple(units) if units is not None else ZHENGZHOU_UNITS
+    expected = _expected_units(units)
     cat = result.catalog
     rows = effective_rows(result, strict)
     unit_order = received_units(result, rows, expected)
