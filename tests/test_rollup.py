@@ -435,3 +435,17 @@ def test_unit_names_are_compared_as_the_checker_compares_them(catalog: Catalog) 
     table = submissions(result, ["中原区", "金水区"]).set_index("unit")
     assert table["status"].to_dict() == {"中原区": "received", "金水区": "missing"}
     assert list(rollup(result, level=1, by_unit=True)["unit"].unique()) == ["中原区"]
+
+
+def test_one_file_per_year_is_not_a_duplicate(catalog: Catalog) -> None:
+    rows = [
+        make_row(catalog, "2027.xlsx", "中原区", "033A0101", 100),
+        make_row(catalog, "2028.xlsx", "中原区", "033A0101", 200, year=2028),
+    ]
+    files = [
+        FileResult("2027.xlsx", unit="中原区", year=2027),
+        FileResult("2028.xlsx", unit="中原区", year=2028),
+    ]
+    table = submissions(make_result(catalog, rows, files), ["中原区"]).set_index("unit")
+    assert table.loc["中原区", "status"] == "received"
+    assert table.loc["中原区", "counted"] == ["2027.xlsx", "2028.xlsx"]
