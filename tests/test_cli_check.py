@@ -234,3 +234,8 @@ def test_docs_name_every_check_option() -> None:
     for param in command.params:
         if isinstance(param, click.Option):
             assert any(opt in text for opt in param.opts if opt.startswith("--")), param.opts
+
+
+def test_annotate_dir_inside_the_checked_folder_is_refused(batch: Path) -> None:
+    exit_code, _, _ = run(str(batch), "--annotate", str(batch / "退回"))
+    assert exit_code == 2 and not (batch / "退回").exists()

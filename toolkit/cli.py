@@ -408,6 +408,15 @@ def check_cmd(
     from toolkit.rules import check
 
     cap = _yuan(max_amount)
+    if annotate_dir:
+        out = Path(annotate_dir).resolve()
+        for given in paths:
+            folder = Path(given).resolve()
+            if folder.is_dir() and (out == folder or folder in out.parents):
+                # the copies would be checked as submissions next time: a duplicate trap
+                raise click.BadParameter(
+                    f"标注副本目录不能位于被检查的文件夹 {given} 之内", param_hint="--annotate"
+                )
     try:
         units = load_units(units_file)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -231,6 +231,8 @@ class _Judge:
         **fields: Any,
     ) -> Issue:
         """Record an issue; an error on a table row rejects that row."""
+        if isinstance(value, str) and len(value) > 200:
+            value = _clip(value)  # a 32,767-character paste is quoted by its start
         issue = Issue.make(
             rule,
             file=self.sub.path,
