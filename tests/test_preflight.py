@@ -341,3 +341,14 @@ def test_deadline_and_exceeded_give_the_reader_the_same_issue() -> None:
     )
     assert (cell.cell, cell.sheet) == ("B5", "预算表")
     assert "32,767" in cell.message
+
+
+def test_limits_reach_preflight_through_check(tmp_path: Path) -> None:
+    from toolkit import check
+
+    path = H.too_many_rows(tmp_path / "rows.xlsx", 50)
+    result = check(path, limits=Limits.from_options(max_rows=10))
+    (f,) = result.files
+    assert f.status == "unreadable"
+    assert [(i.rule, i.extra.get("limit")) for i in f.issues] == [("limit-exceeded", "max_rows")]
+    assert len(result.all_rows) == 0
