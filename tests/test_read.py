@@ -309,3 +309,20 @@ def test_real_template_filled_reads_clean(tmp_path: Path, catalog) -> None:
 def test_split_code_helper() -> None:
     assert split_code("０３３ａ０１０１　居家养老服务") == ("033A0101", "居家养老服务")
     assert split_code("居家养老服务") == ("", "居家养老服务")
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_cached_error_values_are_found(tmp_path: Path, lo_convert) -> None:
+    """After recalculation the formula and its error result are both in the file."""
+    (tmp_path / "src").mkdir()
+    src = build_submission(tmp_path / "src" / "a.xlsx", [line(amount="=1/0")])
+    resaved = lo_convert(src, tmp_path / "lo")
+    sub = read_submission(resaved)
+    assert sub.formulas[(4, 11)] == "=1/0"
+    assert sub.errors[(4, 11)] == "#DIV/0!"
+    assert sub.errors[(5, 11)] == "#DIV/0!"  # the 合计 SUM inherits it
+    result = check(resaved)
+    assert result.issues[["rule", "cell", "value"]].values.tolist() == [
+        ["formula-in-input", "K4", "=1/0"],
+        ["total-mismatch", "K5", "#DIV/0!"],
+    ]

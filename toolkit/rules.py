@@ -354,7 +354,8 @@ def _row_rules(j: _Judge) -> list[dict[str, Any]]:
     flagged: dict[int, list[tuple[str, int, Rule, str]]] = {}
     for cells, rule in ((sub.formulas, Rule.FORMULA_IN_INPUT), (sub.errors, Rule.CELL_ERROR_VALUE)):
         for (r, c), shown in cells.items():
-            if c in field_at:
+            # a formula whose result is an error is reported once, as the formula
+            if c in field_at and not (rule is Rule.CELL_ERROR_VALUE and (r, c) in sub.formulas):
                 flagged.setdefault(r, []).append((field_at[c], c, rule, shown))
     amount_letter = column_letter(cols["amount"])
     text_fields = [f for f in TEXT_FIELDS if f in cols]
