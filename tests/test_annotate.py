@@ -132,6 +132,20 @@ def test_libreoffice_opens_the_copy_with_data_and_dropdowns(
     assert len(validations) >= 4  # the template's dropdowns: unit, code, method, funding, type
     assert _lists(ws1) == validations
     assert set(original.defined_names) <= set(copy.defined_names)
+    # what openpyxl carries over from the template, checked rather than assumed
+    assert ws1.protection.sheet == ws0.protection.sheet is True
+    assert ws1.freeze_panes == ws0.freeze_panes
+    assert ws1.print_title_rows == ws0.print_title_rows
+    assert len(ws1.conditional_formatting) == len(ws0.conditional_formatting)
+    assert len(ws1.merged_cells.ranges) == len(ws0.merged_cells.ranges)
+    assert [d.prompt for d in ws1.data_validations.dataValidation] == [
+        d.prompt for d in ws0.data_validations.dataValidation
+    ]
+    assert {p.name for p in copy.custom_doc_props.props} == {
+        p.name for p in original.custom_doc_props.props
+    }
+    assert copy[form.SHEET_STAMP].sheet_state == "hidden"
+    assert ws1["C4"].protection.locked == ws0["C4"].protection.locked
     resaved = lo_convert(target, tmp_path / "lo")
     lo = load_workbook(resaved)
     ws2 = lo[form.SHEET_ENTRY]
