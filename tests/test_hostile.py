@@ -194,6 +194,16 @@ def _errors(path: Path, catalog: Catalog, unit: str) -> Path:
     return path
 
 
+def _excel365_errors(path: Path, catalog: Catalog, unit: str) -> Path:
+    """Errors newer Excel writes for dynamic arrays and data types (python-calamine 0.9
+    refuses the whole sheet for them)."""
+    rows = [*GOOD_ROWS, B.line(project="第三项", amount=10)]
+    source = _good(path.with_name("src-" + path.name), catalog, unit, rows)
+    H.error_cells(path, source, {"K4": "#SPILL!", "C5": "#CALC!", "B6": "#GETTING_DATA"})
+    source.unlink()
+    return path
+
+
 def _dates_and_booleans(path: Path, catalog: Catalog, unit: str) -> Path:
     rows = [
         B.line(project="日期金额", amount=datetime(2027, 1, 1)),
@@ -295,6 +305,12 @@ CASES = [
         "errors.xlsx",
         _errors,
         [("cell-error-value", "K4"), ("cell-error-value", "K5"), ("cell-error-value", "C6")],
+        accepted=0,
+    ),
+    Case(
+        "excel365-errors.xlsx",
+        _excel365_errors,
+        [("cell-error-value", "K4"), ("cell-error-value", "C5"), ("cell-error-value", "B6")],
         accepted=0,
     ),
     Case(

@@ -474,10 +474,50 @@ def read_submission(path: str | Path) -> Submission:
         except Exception as exc:
             raise ReadError(f"{type(exc).__name__}: {exc}") from exc
         try:
-            _read_book(sub, book, zf, parts, props)
+            try:
+                _read_book(sub, book, zf, parts, props)
+            except python_calamine.CalamineError as exc:
+                if "error value" not in str(exc):
+                    raise
+                # Excel 365 writes #SPILL!, #CALC!, #GETTING_DATA ... which calamine refuses
+                # for the whole sheet; the XML scan reports each by its cell, so calamine
+                # is given a copy where they read as #N/A (one of the errors it knows)
+                book.close()
+                book = python_calamine.CalamineWorkbook.from_filelike(
+                    _known_errors_only(zf, set(parts.values()))
+                )
+                sub = Submission(path=str(path))
+                _read_book(sub, book, zf, parts, props)
         finally:
             book.close()
     return sub
+
+
+# The error values python-calamine reads; any other in a t="e" cell stops it.
+_KNOWN_ERRORS = {b"#NULL!", b"#DIV/0!", b"#VALUE!", b"#REF!", b"#NAME?", b"#NUM!", b"#N/A"}
+_E_CELL = rb"<" + _P + rb"c\b[^>]*\bt\s*=\s*[\"']e[\"'][^>]*(?<!/)>\s*"  # an error cell, not <c/>
+_E_FORMULA = rb"(?:<" + _P + rb"f\b[^>]*/>\s*|<" + _P + rb"f\b[^>]*>[^<]*</" + _P + rb"f>\s*)?"
+_ERROR_V_RE = re.compile(rb"(" + _E_CELL + _E_FORMULA + rb"<" + _P + rb"v>)([^<]*)(<)")
+
+
+def _known_errors_only(zf: zipfile.ZipFile, sheet_parts: set[str]) -> Any:
+    """An in-memory copy of the workbook whose sheets carry only error values calamine
+    knows. Only for files that have others; their members passed preflight's size caps."""
+    import io
+
+    def plain(m: re.Match[bytes]) -> bytes:
+        value = m.group(2)
+        return m.group(1) + (value if value in _KNOWN_ERRORS else b"#N/A") + m.group(3)
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for info in zf.infolist():
+            data = zf.read(info)
+            if info.filename in sheet_parts:
+                data = _ERROR_V_RE.sub(plain, data)
+            out.writestr(info.filename, data)
+    buf.seek(0)
+    return buf
 
 
 def _read_book(
