@@ -9,6 +9,7 @@ show the whole catalogue and a missing line would read as "not reported".
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 from collections.abc import Sequence
@@ -82,8 +83,13 @@ def is_missing(value: Any) -> bool:
 
 def _unit_label(unit: Any) -> str:
     """A unit name as the checker compares it (NFKC, no spaces), or ``NO_UNIT``."""
-    name = "" if is_missing(unit) else squash(str(unit))
-    return name or NO_UNIT
+    return NO_UNIT if is_missing(unit) else _squashed_unit(str(unit))
+
+
+@functools.lru_cache(maxsize=4096)
+def _squashed_unit(name: str) -> str:
+    # Cached: a batch has a few dozen unit names over up to hundreds of thousands of rows.
+    return squash(name) or NO_UNIT
 
 
 def _expected_units(units: Sequence[str] | None) -> tuple[str, ...]:
@@ -151,7 +157,8 @@ def _rollup(
     import pandas as pd
 
     accepted = rows[rows["accepted"]].copy()
-    accepted["unit"] = accepted["unit"].map(_unit_label)
+    if unit_order is not None:
+        accepted["unit"] = accepted["unit"].map(_unit_label)
     if level == 3:
         accepted["level3"] = _level3(cat, accepted["code"])
     key = LEVEL_KEYS[level]
