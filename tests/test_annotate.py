@@ -163,3 +163,33 @@ def test_libreoffice_opens_the_copy_with_data_and_dropdowns(
     assert [(i.rule, i.cell) for i in again.files[0].issues] == [
         (i.rule, i.cell) for i in result.files[0].issues
     ]
+
+
+def test_a_fixed_copy_checked_again_loses_its_old_marks(tmp_path: Path) -> None:
+    """Finance sends the copy back, the office fixes it, finance checks it again."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    src = tmp_path / "in"
+    src.mkdir()
+    path = build_submission(src / "a.xlsx", [line(code="bad"), line(amount=-1)])
+    wb = load_workbook(path)
+    ws = wb[form.SHEET_ENTRY]
+    ws["C4"].fill = PatternFill(fill_type="solid", start_color="FFDDEEFF", end_color="FFDDEEFF")
+    ws["C4"].comment = Comment("请选择编码", "张三")
+    wb.save(path)
+    first = annotate(check(path), tmp_path / "round1")[0].target
+    # the office fixes the code in the copy and sends it back
+    wb = load_workbook(first)
+    wb[form.SHEET_ENTRY]["C4"] = "033A0101"
+    back = tmp_path / "back"
+    back.mkdir()
+    wb.save(back / "a.xlsx")
+    result = check(back / "a.xlsx")
+    assert [(i.rule, i.cell) for i in result.files[0].issues] == [("amount-negative", "K5")]
+    second = annotate(result, tmp_path / "round2")[0].target
+    ws = load_workbook(second)[form.SHEET_ENTRY]
+    assert ws["C4"].fill.fgColor.rgb == "FFDDEEFF"  # the office's own fill is back
+    assert ws["C4"].comment.text == "请选择编码" and ws["C4"].comment.author == "张三"
+    assert ws["K5"].fill.fgColor.rgb.endswith(ERROR_FILL)
+    assert "负数" in ws["K5"].comment.text

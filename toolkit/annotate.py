@@ -29,6 +29,8 @@ ISSUE_SHEET = "问题清单"
 ERROR_FILL = "FFC7CE"  # Excel's "bad" red
 WARNING_FILL = "FFEB9C"  # Excel's "neutral" amber
 AUTHOR = "budget-toolkit"
+MARKS_SHEET = "_标注记录"  # hidden: each marked cell's own fill and comment, for undoing
+MARKS_COLUMNS = ("sheet", "cell", "fill_type", "fg", "bg", "comment", "author")
 SUFFIX = "_问题标注"
 ISSUE_COLUMNS = (
     ("序号", 6),
@@ -86,6 +88,7 @@ def annotate_file(source: str | Path, issues: Iterable[Issue], target: str | Pat
 
     issues = list(issues)
     wb = load_workbook(source)
+    _undo_previous_marks(wb)
     _mark_cells(wb, issues)
     _issue_sheet(wb, issues)
     with atomic_write(target) as tmp:
@@ -101,9 +104,13 @@ def _mark_cells(wb: Any, issues: list[Issue]) -> None:
     for i in issues:
         if i.sheet and i.cell and i.sheet in wb.sheetnames:
             by_cell.setdefault((i.sheet, i.cell), []).append(i)
+    record = wb.create_sheet(MARKS_SHEET)
+    record.sheet_state = "hidden"
+    record.append(MARKS_COLUMNS)
     for (sheet, ref), found in by_cell.items():
         ws = wb[sheet]
         cell = _writable(ws, ref)
+        _remember(record, sheet, cell)
         error = any(i.is_error for i in found)
         color = ERROR_FILL if error else WARNING_FILL
         cell.fill = PatternFill(fill_type="solid", start_color=color, end_color=color)
@@ -115,6 +122,71 @@ def _mark_cells(wb: Any, issues: list[Issue]) -> None:
         comment.width = 320
         comment.height = 60 + 40 * len(lines)
         cell.comment = comment
+
+
+def _color_spec(color: Any) -> str:
+    """A fill colour as text: ``rgb:FFC7CE00``, ``theme:4:-0.25``, ``indexed:64`` or ""."""
+    if color is None or color.type is None:
+        return ""
+    tint = f":{color.tint}" if color.tint else ""
+    return f"{color.type}:{color.value}{tint}"
+
+
+def _color(spec: str) -> Any:
+    from openpyxl.styles.colors import Color
+
+    if not spec:
+        return Color()
+    kind, _, rest = spec.partition(":")
+    value, _, tint = rest.partition(":")
+    extra = {"tint": float(tint)} if tint else {}
+    if kind == "rgb":
+        return Color(rgb=value, **extra)
+    if kind == "theme":
+        return Color(theme=int(value), **extra)
+    return Color(indexed=int(value), **extra)
+
+
+def _remember(record: Any, sheet: str, cell: Any) -> None:
+    """Note a cell's own fill and comment before marking it, so a later run can undo."""
+    fill = cell.fill
+    comment = cell.comment
+    values = (
+        sheet,
+        cell.coordinate,
+        fill.fill_type or "",
+        _color_spec(fill.fgColor),
+        _color_spec(fill.bgColor),
+        comment.text if comment is not None and comment.author != AUTHOR else "",
+        comment.author or "" if comment is not None and comment.author != AUTHOR else "",
+    )
+    row = record.max_row + 1
+    for c, value in enumerate(values, start=1):
+        out = record.cell(row, c)
+        out.value = value
+        out.data_type = "s"
+
+
+def _undo_previous_marks(wb: Any) -> None:
+    """A copy sent back, fixed and checked again: restore the fills and comments an
+    earlier annotation changed, so only today's problems are marked."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    if MARKS_SHEET not in wb.sheetnames:
+        return
+    record = wb[MARKS_SHEET]
+    for values in record.iter_rows(min_row=2, values_only=True):
+        sheet, ref, fill_type, fg, bg, text, author = (list(values) + [None] * 7)[:7]
+        if not sheet or not ref or sheet not in wb.sheetnames:
+            continue
+        cell = _writable(wb[sheet], ref)
+        cell.fill = PatternFill(
+            fill_type=fill_type or None, fgColor=_color(fg or ""), bgColor=_color(bg or "")
+        )
+        if cell.comment is not None and cell.comment.author == AUTHOR:
+            cell.comment = Comment(text, author or "") if text else None
+    del wb[MARKS_SHEET]
 
 
 def _writable(ws: Any, ref: str) -> Any:
