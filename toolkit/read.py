@@ -19,7 +19,7 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import unescape
@@ -147,11 +147,6 @@ class Submission:
     outside: list[tuple[int, int, Any]] = field(default_factory=list)  # values off the table
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    @property
-    def catalog_ref(self) -> str:
-        s = self.stamp
-        return f"{s.get('catalog_id', '?')} 版本 {s.get('catalog_version', '?')}"
 
 
 # -- the workbook package ------------------------------------------------------------------
@@ -746,8 +741,3 @@ def _read_outside(
             if isinstance(value, str) and squash(value).startswith(_NOTE_PREFIXES):
                 break
             sub.outside.append((r + 1, c, value))
-
-
-def is_datetime(value: Any) -> bool:
-    """True for a value calamine returns for a date/time-formatted number."""
-    return isinstance(value, datetime | date | time | timedelta)
