@@ -14,6 +14,7 @@ import sys
 import sysconfig
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -30,7 +31,7 @@ from toolkit.demo import (
     sample_lines,
 )
 from toolkit.report import SHEETS
-from toolkit.template import FIRST_INPUT_ROW
+from toolkit.template import DEFAULT_ROWS, FIRST_INPUT_ROW
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -222,3 +223,24 @@ def test_committed_report_is_what_the_committed_submissions_give(
     fresh = report_json(summarize(check("submissions", catalog)))
     assert fresh == committed
     assert tuple(load_workbook(examples / "report.xlsx").sheetnames) == SHEETS
+
+
+@pytest.mark.libreoffice
+def test_a_sample_resaved_by_libreoffice_checks_the_same(
+    demo: DemoResult, catalog: Catalog, tmp_path: Path, lo_convert: Any
+) -> None:
+    """The samples are ordinary workbooks: LibreOffice opens, recalculates and re-saves them."""
+    from toolkit.rollup import summarize
+    from toolkit.rules import check
+
+    original = demo.samples.submissions[3]
+    resaved = lo_convert(original, tmp_path / "lo")
+    before = summarize(check(original, catalog)).level2[["code", "rows", "amount_fen"]]
+    result = check(resaved, catalog)
+    assert result.errors == 0, result.issues[["rule", "cell", "value"]]
+    after = summarize(result).level2[["code", "rows", "amount_fen"]]
+    assert after.equals(before)
+    # LibreOffice computed the template's 合计 formula; it agrees with the exact total.
+    total_cell = f"K{FIRST_INPUT_ROW + DEFAULT_ROWS}"
+    computed = load_workbook(resaved, data_only=True)[form.SHEET_ENTRY][total_cell].value
+    assert computed == pytest.approx(int(before["amount_fen"].sum()) / 100)
