@@ -449,3 +449,16 @@ def test_one_file_per_year_is_not_a_duplicate(catalog: Catalog) -> None:
     table = submissions(make_result(catalog, rows, files), ["中原区"]).set_index("unit")
     assert table.loc["中原区", "status"] == "received"
     assert table.loc["中原区", "counted"] == ["2027.xlsx", "2028.xlsx"]
+
+
+def test_toolkit_rollup_is_callable_even_after_the_module_was_imported(catalog: Catalog) -> None:
+    # This test module imported toolkit.rollup (the module), which rebinds the package
+    # attribute; the public name must still be callable as the API promises.
+    import sys
+
+    import toolkit
+
+    assert "toolkit.rollup" in sys.modules
+    result = make_result(catalog, [make_row(catalog, "a.xlsx", "中原区", "033A0101", 5)])
+    assert toolkit.rollup(result, level=1).equals(rollup(result, level=1))
+    assert "rollup" in toolkit.__all__ and "summarize" in toolkit.__all__
