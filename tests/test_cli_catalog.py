@@ -77,9 +77,7 @@ def test_export_then_import(tmp_path: Path, suffix: str, catalog: Catalog) -> No
 
 def test_import_with_meta(tmp_path: Path) -> None:
     src = tmp_path / "s.csv"
-    src.write_text(
-        "编码,名称,说明\n045A,一,\n045A01,二,\n045A0101,三,说明\n", encoding="utf-8"
-    )
+    src.write_text("编码,名称,说明\n045A,一,\n045A01,二,\n045A0101,三,说明\n", encoding="utf-8")
     out = tmp_path / "o.json"
     args = ["catalog", "import", str(src), "-o", str(out)]
     assert run(*args)[0] == 1  # metadata missing
