@@ -246,6 +246,12 @@ def _other_catalog(path: Path, catalog: Catalog, unit: str) -> Path:
     return _good(path, catalog, unit, stamp=stamp, stamp_in="sheet")
 
 
+def _other_department(path: Path, catalog: Catalog, unit: str) -> Path:
+    """Another department's template: same form, another catalogue id (stamp in properties)."""
+    stamp = {**B.stamp_for(catalog), "catalog_id": "zhengzhou-education-2021"}
+    return _good(path, catalog, unit, stamp=stamp, stamp_in="properties")
+
+
 CASES = [
     Case("empty.xlsx", _plain(H.empty_file), [("file-unreadable", "")], unreadable=True),
     Case("truncated.xlsx", _from_good(H.truncated_zip), [("file-unreadable", "")], unreadable=True),
@@ -327,6 +333,7 @@ CASES = [
     ),
     Case("other-template.xlsx", _other_template, [("not-a-template", "")], accepted=0),
     Case("other-catalog.xlsx", _other_catalog, [("stamp-mismatch", "B3")], accepted=0),
+    Case("other-department.xlsx", _other_department, [("stamp-mismatch", "")], accepted=0),
     Case("损坏文件.xlsx", _good, [], accepted=2),
     Case("report.xls.xlsx", _good, [], accepted=2),
 ]

@@ -398,17 +398,17 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
             found = f"成员 {info.filename} 声明的压缩比 {ratio:,.0f} 倍"
             raise LimitExceeded("max_compression_ratio", found, limits)
     small: dict[str, bytes] = {}
-    titles: dict[str, str] = {}
+    titles: dict[str, str] | None = None
     total = 0
     # the small parts first, so worksheets can be named by their titles in messages
     for info in sorted(infos, key=lambda i: (i.filename not in _SMALL_PARTS, i.header_offset)):
         name = info.filename
         if name.endswith("/"):
             continue
-        if name not in _SMALL_PARTS and not titles:
-            titles = _sheet_titles(small)
+        if name not in _SMALL_PARTS and titles is None:
+            titles = _sheet_titles(small)  # once the small parts are in
         # a sheet is where the workbook's relationships say, wherever that is in the zip
-        title = titles.get(name.lower())
+        title = titles.get(name.lower()) if titles else None
         is_sheet = title is not None or (
             name.startswith("xl/worksheets/") and name.endswith(".xml")
         )
