@@ -164,6 +164,23 @@ def _from_good(fn: Callable[..., Path]) -> Callable[[Path, Catalog, str], Path]:
     return build
 
 
+def _from_template(fn: Callable[..., Path]) -> Callable[[Path, Catalog, str], Path]:
+    """A hostile variant made from the real template (xlsxwriter: shared strings, styles,
+    dropdowns, hidden sheets), as a crafted file would start from one."""
+
+    def build(path: Path, catalog: Catalog, unit: str) -> Path:
+        from toolkit.template import write_template
+
+        source = write_template(catalog, path.with_name("tpl-" + path.stem + ".xlsx"), unit=unit)
+        assert "xl/sharedStrings.xml" in H.read_parts(source)
+        try:
+            return fn(path, source)
+        finally:
+            source.unlink()
+
+    return build
+
+
 def _plain(fn: Callable[[Path], Path]) -> Callable[[Path, Catalog, str], Path]:
     return lambda path, catalog, unit: fn(path)
 
@@ -285,7 +302,7 @@ CASES = [
     ),
     Case(
         "laughs-strings.xlsx",
-        _from_good(H.billion_laughs_strings),
+        _from_template(H.billion_laughs_strings),
         [("file-unreadable", "")],
         unreadable=True,
     ),
@@ -346,7 +363,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Case, Pa
     folder = tmp_path_factory.mktemp("hostile")
     catalog = load_catalog()
     readable = [c.name for c in CASES if not c.unreadable]
-    assert len(readable) + 2 <= len(UNITS)  # two more units for the batch's good files
+    assert len(readable) + 3 <= len(UNITS)  # three more units for the batch's good files
     built = {}
     for case in CASES:
         unit = UNITS[readable.index(case.name)] if case.name in readable else UNITS[0]
@@ -399,33 +416,62 @@ def test_the_formatted_rows_case_really_has_100k_formatted_rows(corpus: dict[str
     assert xml.count(b'customFormat="1"') >= 100_000
 
 
-def test_a_batch_of_every_case_and_good_files_is_checked_and_rolled_up(
-    corpus: dict[str, tuple[Case, Path]], tmp_path: Path
-) -> None:
-    catalog = load_catalog()
-    good = [
-        _good(tmp_path / "好-1.xlsx", catalog, UNITS[-1]),
-        _good(tmp_path / "好-2.xlsx", catalog, UNITS[-2], rows=[B.line(amount="0.01")]),
+def _good_files(tmp_path: Path, catalog: Catalog) -> list[tuple[Path, int, int]]:
+    """Good files of three kinds, each with (path, rows, fen) it must contribute."""
+    one_fen = [B.line(amount="0.01")]
+    return [
+        (_good(tmp_path / "好-1.xlsx", catalog, UNITS[-1]), 2, GOOD_FEN),
+        (_good(tmp_path / "好-2.xlsx", catalog, UNITS[-2], rows=one_fen), 1, 1),
+        # filled into the real template (dropdowns, formulas, hidden sheets, stamp)
+        (
+            B.build_from_template(catalog, tmp_path, "模板-3.xlsx", GOOD_ROWS, unit=UNITS[-3]),
+            2,
+            GOOD_FEN,
+        ),
     ]
-    paths = [p for _, p in corpus.values()] + good
-    (out,) = run_checks([paths])
+
+
+def _assert_batch(out: dict[str, Any], corpus: dict[str, Any], good: list[Any]) -> None:
+    paths = [p for _, p in corpus.values()] + [p for p, _, _ in good]
     by_path = {f["path"]: f for f in out["files"]}
     assert set(by_path) == {str(p) for p in paths}  # every file accounted for
     for case, path in corpus.values():
-        f = by_path[str(path)]
         if case.unreadable:
-            assert f["status"] == "unreadable", f
+            assert by_path[str(path)]["status"] == "unreadable", by_path[str(path)]
     accepted = [r for r in out["rows"] if r["accepted"]]
-    for p, n, fen in ((good[0], 2, GOOD_FEN), (good[1], 1, 1)):
+    for p, n, fen in good:
         mine = [r for r in accepted if r["file"] == str(p)]
-        assert (len(mine), sum(r["fen"] for r in mine)) == (n, fen)
-        assert by_path[str(p)]["status"] == "ok"
+        assert (len(mine), sum(r["fen"] for r in mine)) == (n, fen), p.name
+        assert by_path[str(p)]["status"] == "ok", by_path[str(p)]["issues"]
     # the totals are exactly the accepted rows' amounts: nothing lost, nothing added
     total_accepted = sum(r["fen"] for r in accepted)
     assert sum(out["level1_fen"].values()) == total_accepted
-    expected_cases = sum(c.accepted or 0 for c, _ in corpus.values())
-    assert len(accepted) == expected_cases + 3
+    expected = sum(c.accepted or 0 for c, _ in corpus.values()) + sum(n for _, n, _ in good)
+    assert len(accepted) == expected
     assert out["reconciled"]
+
+
+def test_a_batch_of_every_case_and_good_files_is_checked_and_rolled_up(
+    corpus: dict[str, tuple[Case, Path]], tmp_path: Path
+) -> None:
+    good = _good_files(tmp_path, load_catalog())
+    (out,) = run_checks([[p for _, p in corpus.values()] + [p for p, _, _ in good]])
+    _assert_batch(out, corpus, good)
+
+
+@pytest.mark.libreoffice
+def test_a_libreoffice_saved_good_file_counts_in_a_hostile_batch(
+    corpus: dict[str, tuple[Case, Path]], tmp_path: Path, lo_convert: Callable[..., Path]
+) -> None:
+    catalog = load_catalog()
+    good = _good_files(tmp_path, catalog)
+    # the same unit as 好-1 but another year: not a duplicate submission
+    (tmp_path / "src").mkdir()
+    stamp = B.stamp_for(catalog, year=2028)
+    src = _good(tmp_path / "src" / "好-lo.xlsx", catalog, UNITS[-1], year=2028, stamp=stamp)
+    good.append((lo_convert(src, tmp_path / "lo"), 2, GOOD_FEN))
+    (out,) = run_checks([[p for _, p in corpus.values()] + [p for p, _, _ in good]])
+    _assert_batch(out, corpus, good)
 
 
 def test_rlimit_in_the_runner_really_caps_memory() -> None:
