@@ -673,10 +673,10 @@ class _SheetScan:
             if len(refs) < cells:
                 self.implicit = True  # positions must be counted: see _Positions
         # a self-closing <c .../> holds no value (only a style): no reader spans it
-        refs = [(c, r) for c, r, empty in refs if not empty]
-        if refs:
-            rows = [int(r) for r in {r for _, r in refs}]
-            cols = [_col(c) for c in {c for c, _ in refs}]
+        row_refs = {r for _, r, empty in refs if not empty}
+        if row_refs:
+            rows = [int(r) for r in row_refs]
+            cols = [_col(c) for c in {c for c, _, empty in refs if not empty}]
             self.min_row = min(self.min_row, *rows)
             self.max_row = max(self.max_row, *rows)
             self.min_col = min(self.min_col, *cols)
