@@ -638,12 +638,18 @@ def _letter(col: int) -> str:
 def error_cells(path: Path, source: Path, cells: Mapping[str, str]) -> Path:
     """Put error values (``t="e"``, e.g. #REF!) into existing cells of the entry sheet, as
     Excel stores them; openpyxl cannot write an error without a formula."""
+    return raw_cells(path, source, {r: f' t="e"><v>{e}</v></c>'.encode() for r, e in cells.items()})
+
+
+def raw_cells(path: Path, source: Path, cells: Mapping[str, bytes]) -> Path:
+    """Replace existing cells of the entry sheet with raw XML: ``cells`` maps an A1 ref to
+    what follows ``<c r="A1"`` (attributes and content, e.g. ``b' t="b"><v>1</v></c>'``)."""
 
     def patch(xml: bytes) -> bytes:
-        for ref, error in cells.items():
-            cell = f'<c r="{ref}" t="e"><v>{error}</v></c>'.encode()
-            pattern = rb'<c r="' + ref.encode() + rb'"(?:[^>]*/>|[^>]*>.*?</c>)'
-            xml, n = re.subn(pattern, cell, xml, count=1, flags=re.S)
+        for ref, rest in cells.items():
+            head = b'<c r="' + ref.encode() + b'"'
+            pattern = re.escape(head) + rb"(?:[^>]*/>|[^>]*>.*?</c>)"
+            xml, n = re.subn(pattern, lambda _m, c=head + rest: c, xml, count=1, flags=re.S)
             assert n == 1, f"no cell {ref} to replace"
         return xml
 

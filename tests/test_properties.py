@@ -234,6 +234,57 @@ def test_corrupted_cells_become_issues_at_those_cells(data: st.DataObject) -> No
     assert rec.rows_read == rec.rows_accepted + rec.rows_rejected
 
 
+# raw cell XML a spreadsheet library would not write, and what it must give in 预算金额
+RAW_AMOUNTS: list[tuple[bytes, str]] = [
+    (b' t="e"><v>#REF!</v></c>', "cell-error-value"),
+    (b' t="e"><v>#DIV/0!</v></c>', "cell-error-value"),
+    (b' t="e"><v>#SPILL!</v></c>', "cell-error-value"),
+    (b' t="e"><f>1/0</f><v>#DIV/0!</v></c>', "formula-in-input"),
+    (b' t="str"><f>"1"&amp;"2"</f><v>12</v></c>', "formula-in-input"),
+    (b"><v>NaN</v></c>", "amount-not-number"),
+    (b"><v>1e999</v></c>", "amount-not-number"),
+    (b' t="b"><v>1</v></c>', "amount-not-number"),
+    (b' t="inlineStr"><is><t>_x0007_12</t></is></c>', "amount-not-number"),
+    (' t="inlineStr"><is><t> \u3000 </t></is></c>'.encode(), "required-missing"),
+    (b"/>", "required-missing"),
+]
+RAW_TEXT: list[bytes] = [raw for raw, _ in RAW_AMOUNTS] + [
+    b' t="inlineStr"><is><t>_x001B_[2J_x0000_</t></is></c>',
+    ' t="inlineStr"><is><r><t>富</t></r><r><rPr><b/></rPr><t>文本</t></r></is></c>'.encode(),
+]
+
+
+@SETTINGS
+@given(data=st.data())
+def test_raw_cell_corruptions_are_issues_at_their_cells(data: st.DataObject) -> None:
+    sub = data.draw(submission(UNITS[3], ("元",)))
+    n = len(sub["lines"])
+    amounts = data.draw(st.dictionaries(st.integers(0, n - 1), st.sampled_from(RAW_AMOUNTS)))
+    texts = data.draw(
+        st.dictionaries(
+            st.tuples(st.integers(0, n - 1), st.sampled_from(["content", "provider", "note"])),
+            st.sampled_from(RAW_TEXT),
+        )
+    )
+    cells = {f"{COLUMN['amount']}{FIRST_ROW + i}": raw for i, (raw, _) in amounts.items()}
+    cells |= {f"{COLUMN[f]}{FIRST_ROW + i}": raw for (i, f), raw in texts.items()}
+    # every text field written, so that each cell exists to be replaced
+    filled = {"content": "内容", "provider": "某机构", "note": "备注"}
+    lines = [{**x, **{f: x[f] or v for f, v in filled.items()}} for x in sub["lines"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write(Path(tmp), "src.xlsx", {**sub, "lines": lines})
+        path = H.raw_cells(Path(tmp) / "raw.xlsx", source, cells)
+        result = check(path, CATALOG)
+    issues = result.issues
+    for i, (_, rule) in amounts.items():
+        cell = f"{COLUMN['amount']}{FIRST_ROW + i}"
+        at = issues[(issues["cell"] == cell) & (issues["severity"] == "error")]
+        assert rule in set(at["rule"]), (cell, rule, issues.to_string())
+    rejected = set(result.rejected["row"])
+    assert {FIRST_ROW + i for i in amounts} <= rejected
+    _assert_accounted(result)
+
+
 anything = st.one_of(
     st.text(max_size=40),
     st.integers(min_value=-(10**18), max_value=10**18),
