@@ -353,3 +353,53 @@ def test_limits_reach_preflight_through_check(tmp_path: Path) -> None:
     assert f.status == "unreadable"
     assert [(i.rule, i.extra.get("limit")) for i in f.issues] == [("limit-exceeded", "max_rows")]
     assert len(result.all_rows) == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cuts=st.lists(st.integers(min_value=1, max_value=64), min_size=1, max_size=40),
+    utf16=st.booleans(),
+)
+def test_the_dtd_guard_is_independent_of_chunking(cuts: list[int], utf16: bool) -> None:
+    from toolkit.preflight import _Unreadable, _XmlGuard
+
+    def feed(xml: bytes) -> None:
+        if utf16:
+            xml = b"\xff\xfe" + xml.decode().encode("utf-16-le")
+        guard = _XmlGuard("x.xml", xml=True)
+        pos = 0
+        for size in cuts * (len(xml) // sum(cuts) + 1):
+            guard.feed(xml[pos : pos + size])
+            pos += size
+            if pos >= len(xml):
+                break
+        guard.finish()
+
+    feed(H.sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>'))  # no DTD: passes
+    with pytest.raises(_Unreadable):
+        feed(H.sheet(b"", prolog=H.LAUGHS))
+
+
+def test_dtd_after_leading_whitespace_or_a_one_byte_first_chunk_is_still_found(
+    tmp_path: Path,
+) -> None:
+    from toolkit.preflight import _Unreadable, _XmlGuard
+
+    # XML allows whitespace before a DOCTYPE when there is no declaration
+    body = b" " * 2000 + H.LAUGHS + H.sheet(b"").split(b"\n", 1)[1]
+    path = H.write_zip(tmp_path / "ws.xlsx", H.minimal_parts(body))
+    _only(_bounded(path), Rule.FILE_UNREADABLE)
+    guard = _XmlGuard("xl/worksheets/sheet1.xml", xml=True)
+    with pytest.raises(_Unreadable):
+        for piece in (b"\xff\xfe", H.sheet(b"", prolog=H.LAUGHS).decode().encode("utf-16-le")):
+            guard.feed(piece)
+        guard.finish()
+
+
+def test_an_svg_image_with_a_doctype_is_not_a_bomb(tmp_path: Path) -> None:
+    svg = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>'
+    )
+    parts = {**H.minimal_parts(), "xl/media/image1.svg": svg}
+    assert _bounded(H.write_zip(tmp_path / "svg.xlsx", parts)) == []

@@ -415,7 +415,13 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
         scan = _SheetScan(title or name) if is_sheet else None
         keep = name in _SMALL_PARTS
         kept: list[bytes] = []
-        xml = _XmlGuard(name)
+        lowered = name.lower()
+        # images (SVG may carry a DOCTYPE) are never parsed by the readers; XML parts are
+        xml = (
+            None
+            if lowered.startswith("xl/media/") and not is_sheet
+            else _XmlGuard(name, xml=is_sheet or lowered.endswith((".xml", ".rels", ".vml")))
+        )
         produced = 0
         for chunk, consumed in _inflate(fp, info, size):
             deadline.check("解压检查")
@@ -433,7 +439,8 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
                 ratio = produced / max(consumed, 1)
                 found = f"成员 {name} 的压缩比达到 {ratio:,.0f} 倍"
                 raise LimitExceeded("max_compression_ratio", found, limits)
-            xml.feed(chunk)
+            if xml is not None:
+                xml.feed(chunk)
             if scan is not None:
                 scan.feed(chunk)
                 scan.check(limits)
@@ -441,6 +448,8 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
                 kept.append(chunk)
         if produced != info.file_size:
             raise _Unreadable(f"成员 {name} 实际大小与声明不符（文件损坏或被篡改）")
+        if xml is not None:
+            xml.finish()
         if scan is not None:
             scan.finish()
             if scan.implicit:
@@ -560,20 +569,30 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
 
 class _XmlGuard:
     """Refuses any DTD (the billion-laughs and external-entity carriers: no real .xlsx has
-    one) and any XML encoding a parser might not honour, streaming with a small overlap."""
+    one) and any XML encoding a parser might not honour, streaming with a small overlap.
 
-    def __init__(self, name: str) -> None:
+    ``xml``: the part is XML by its name or role, so it is always scanned; any other part
+    is skipped only when its first bytes show it is not XML (an image, printer settings).
+    """
+
+    _HEAD = 512
+
+    def __init__(self, name: str, xml: bool) -> None:
         self.name = name
-        self.first = True
+        self.xml = xml
+        self.pending: bytes | None = b""  # the first bytes, until there are enough to judge
         self.tail = b""
         self.utf16: Any = None
         self.active = True
 
     def feed(self, chunk: bytes) -> None:
-        if self.first:
-            self.first = False
-            self._prolog(chunk[:512])
-        if not self.active:  # a binary part (image, printer settings): nothing to parse
+        if self.pending is not None:
+            self.pending += chunk
+            if len(self.pending) < self._HEAD:
+                return
+            chunk, self.pending = self.pending, None
+            self._prolog(chunk[: self._HEAD])
+        if not self.active:
             return
         if self.utf16 is not None:
             chunk = self.utf16.decode(chunk).encode("utf-8")
@@ -588,11 +607,19 @@ class _XmlGuard:
             pos = buf.find(b"<!", pos + 2)
         self.tail = buf[-16:]
 
+    def finish(self) -> None:
+        if self.pending is not None:
+            head, self.pending = self.pending, None
+            self._prolog(head)
+            if self.active:
+                self.feed(head)
+
     def _prolog(self, head: bytes) -> None:
         import codecs
 
-        if not head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
-            self.active = False
+        start = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+        if start and not start.startswith(b"<") and not self.xml:
+            self.active = False  # not XML at all: no parser will read it
             return
         if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
             enc = "utf-16-be" if head.startswith((b"\xfe\xff", b"\x00<")) else "utf-16-le"
