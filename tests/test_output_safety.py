@@ -380,3 +380,12 @@ def test_annotating_into_the_input_folder_adds_copies_and_changes_nothing_else(
     added = set(after) - set(before)
     assert added == {Path(a.target).name for a in done if a.target}
     assert added and all("问题标注" in name for name in added)
+
+
+def test_atomic_write_works_for_the_longest_file_names(tmp_path: Path) -> None:
+    # 80 Chinese characters: 245 bytes, a legal name; its temporary name must be legal too
+    target = tmp_path / ("预算" * 40 + ".xlsx")
+    with atomic_write(target) as tmp:
+        tmp.write_text("whole")
+    assert target.read_text() == "whole"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
