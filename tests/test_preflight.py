@@ -403,3 +403,10 @@ def test_an_svg_image_with_a_doctype_is_not_a_bomb(tmp_path: Path) -> None:
     )
     parts = {**H.minimal_parts(), "xl/media/image1.svg": svg}
     assert _bounded(H.write_zip(tmp_path / "svg.xlsx", parts)) == []
+
+
+def test_limits_are_part_of_the_public_api() -> None:
+    import toolkit
+
+    assert "Limits" in toolkit.__all__
+    assert toolkit.Limits is Limits

@@ -27,6 +27,7 @@ _API = {
     "Issue": "toolkit.issues",
     "Rule": "toolkit.issues",
     "Severity": "toolkit.issues",
+    "Limits": "toolkit.preflight",
     "write_template": "toolkit.template",
     "write_templates": "toolkit.template",
     "rollup": "toolkit.rollup",
@@ -49,6 +50,7 @@ __all__ = [
     "Entry",
     "FileResult",
     "Issue",
+    "Limits",
     "Reconciliation",
     "RollupSummary",
     "Rule",
@@ -79,6 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog_io import export_catalog, import_catalog
     from toolkit.demo import make_samples, run_demo
     from toolkit.issues import Issue, Rule, Severity
+    from toolkit.preflight import Limits
     from toolkit.read import Submission, read_submission
     from toolkit.report import report_json, write_csv, write_json, write_report
     from toolkit.result import CheckResult, FileResult
