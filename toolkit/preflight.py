@@ -247,7 +247,7 @@ def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Issue]:
     except PermissionError:
         return [Issue.make(Rule.FILE_UNREADABLE, file=file, detail="没有读取权限")]
     except OSError as exc:  # a failing disk or network share: say so, keep the batch going
-        detail = f"读取出错（{type(exc).__name__}: {exc.strerror or exc}）"
+        detail = f"读取出错：{exc.strerror or exc}"
         return [Issue.make(Rule.FILE_UNREADABLE, file=file, detail=detail)]
     return []
 
@@ -260,7 +260,7 @@ def _check(path: Path, limits: Limits, deadline: Deadline) -> None:
     if not stat.S_ISREG(st.st_mode):  # a folder, a pipe or a device never opens as a file
         raise _Unreadable("不是普通文件")
     if st.st_size == 0:
-        raise _Unreadable("文件为空（0 字节）")
+        raise _Unreadable("文件为空，0 字节")
     if st.st_size > limits.max_file_bytes:
         raise LimitExceeded("max_file_bytes", f"文件大小 {_size(st.st_size)}", limits)
     with path.open("rb") as fp:
@@ -273,7 +273,7 @@ def _check(path: Path, limits: Limits, deadline: Deadline) -> None:
             raise _Format(_sniff(head))
     suffix = path.suffix.lower()
     if suffix in OTHER_SPREADSHEET_SUFFIXES:
-        raise _Format(f"{OTHER_SPREADSHEET_SUFFIXES[suffix]}（按扩展名）")
+        raise _Format(f"{OTHER_SPREADSHEET_SUFFIXES[suffix]}，按扩展名")
 
 
 def _sniff(head: bytes) -> str:
@@ -325,8 +325,8 @@ def _check_cfb(path: Path) -> None:
 
     try:
         ole = olefile.OleFileIO(str(path))
-    except Exception as exc:  # olefile raises plain Exceptions on corrupt headers
-        raise _Unreadable(f"旧版 Office 复合文件已损坏：{exc}") from None
+    except Exception:  # olefile raises plain Exceptions on corrupt headers
+        raise _Unreadable("旧版 Office 复合文件已损坏") from None
     with contextlib.closing(ole):
         streams = {"/".join(p).lower() for p in ole.listdir(streams=True, storages=True)}
         if "encryptioninfo" in streams or "encryptedpackage" in streams:
@@ -375,7 +375,7 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
     try:
         zf = zipfile.ZipFile(fp)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise _Unreadable("找不到压缩包目录，文件不完整（下载或拷贝中断）或已损坏") from None
+        raise _Unreadable("找不到压缩包目录，文件不完整或已损坏，可能是下载或拷贝中断") from None
     infos = zf.infolist()
     if len(infos) > limits.max_zip_members:
         raise LimitExceeded("max_zip_members", f"压缩包有 {len(infos):,} 个成员", limits)
@@ -431,7 +431,7 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
                 found = f"解压后实际大小超过 {_size(limits.max_uncompressed_bytes)}"
                 raise LimitExceeded("max_uncompressed_bytes", found, limits)
             if produced > info.file_size:
-                raise _Unreadable(f"成员 {name} 实际解压大小超过声明大小（文件损坏或被篡改）")
+                raise _Unreadable(f"成员 {name} 实际解压大小超过声明大小，文件损坏或被篡改")
             if (
                 produced > RATIO_FLOOR
                 and produced / max(consumed, 1) > limits.max_compression_ratio
@@ -447,7 +447,7 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
             if keep and produced <= _SMALL_PART:
                 kept.append(chunk)
         if produced != info.file_size:
-            raise _Unreadable(f"成员 {name} 实际大小与声明不符（文件损坏或被篡改）")
+            raise _Unreadable(f"成员 {name} 实际大小与声明不符，文件损坏或被篡改")
         if xml is not None:
             xml.finish()
         if scan is not None:
@@ -526,7 +526,7 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
     start = info.header_offset + 30 + name_len + extra_len
     remaining = info.compress_size
     if start + remaining > size:
-        raise _Unreadable(f"成员 {info.filename} 的数据不完整（文件被截断）")
+        raise _Unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
     fp.seek(start)
     crc = 0
     consumed = 0
@@ -534,7 +534,7 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
         while remaining:
             buf = fp.read(min(_OUT_CHUNK, remaining))
             if not buf:
-                raise _Unreadable(f"成员 {info.filename} 的数据不完整（文件被截断）")
+                raise _Unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
             remaining -= len(buf)
             consumed += len(buf)
             crc = zlib.crc32(buf, crc)
@@ -549,13 +549,13 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
                     raise _Unreadable(f"成员 {info.filename} 的压缩数据不完整")
                 buf = fp.read(min(_READ_CHUNK, remaining))
                 if not buf:
-                    raise _Unreadable(f"成员 {info.filename} 的数据不完整（文件被截断）")
+                    raise _Unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
                 remaining -= len(buf)
                 consumed += len(buf)
             try:
                 out = d.decompress(buf, _OUT_CHUNK)
-            except zlib.error as exc:
-                raise _Unreadable(f"成员 {info.filename} 的压缩数据损坏（{exc}）") from None
+            except zlib.error:
+                raise _Unreadable(f"成员 {info.filename} 的压缩数据损坏") from None
             if out:
                 crc = zlib.crc32(out, crc)
                 yield out, consumed
@@ -564,7 +564,7 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
     else:  # ISO/IEC 29500-2 allows only stored and deflate
         raise _Unreadable(f"成员 {info.filename} 使用了 .xlsx 不允许的压缩方式")
     if crc != info.CRC:
-        raise _Unreadable(f"成员 {info.filename} 校验失败（CRC 不符，文件已损坏）")
+        raise _Unreadable(f"成员 {info.filename} 校验失败，CRC 不符，文件已损坏")
 
 
 class _XmlGuard:
@@ -602,7 +602,7 @@ class _XmlGuard:
             word = buf[pos + 2 : pos + 9].upper()
             if word.startswith((b"DOCTYPE", b"ENTITY")):
                 raise _Unreadable(
-                    f"部件 {self.name} 含有 DTD/实体声明（XML 实体扩展攻击特征），已拒绝读取"
+                    f"部件 {self.name} 含有 DTD/实体声明，这是 XML 实体扩展攻击的特征，已拒绝读取"
                 )
             pos = buf.find(b"<!", pos + 2)
         self.tail = buf[-16:]
@@ -732,7 +732,7 @@ class _SheetScan:
         sheet = self.name
         label = f"工作表“{sheet}”"
         if self.max_row > EXCEL_ROWS or self.max_col > EXCEL_COLUMNS:
-            raise _Unreadable(f"{label}的单元格地址超出 Excel 的范围（文件损坏或被篡改）")
+            raise _Unreadable(f"{label}的单元格地址超出 Excel 的范围，文件损坏或被篡改")
         if self.rows > limits.max_rows:
             raise LimitExceeded("max_rows", f"{label}有 {self.rows:,} 行", limits, sheet)
         if self.cells > limits.max_cells:
