@@ -191,17 +191,22 @@ def test_report_csv_prefixes_formula_triggers(batch: Any, tmp_path: Path) -> Non
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_shows_the_report_payloads_as_text(
-    batch: Any, tmp_path: Path, lo_convert: Callable[..., Path]
+@pytest.mark.parametrize("output", ["report", "annotated"])
+def test_libreoffice_shows_the_payloads_as_text(
+    batch: Any, tmp_path: Path, lo_convert: Callable[..., Path], output: str
 ) -> None:
-    """A real spreadsheet opens the report and recalculates: the payloads stay text."""
+    """A real spreadsheet opens the output and recalculates: the payloads stay text."""
     _, result = batch
-    report = write_report(summarize(result), tmp_path / "report.xlsx")
-    resaved = lo_convert(report, tmp_path / "lo")
+    if output == "report":
+        path = write_report(summarize(result), tmp_path / "report.xlsx")
+    else:
+        done = {Path(a.source).name: a for a in annotate(result, tmp_path / "out")}
+        path = done["payloads.xlsx"].target
+    resaved = lo_convert(path, tmp_path / "lo")
     assert not [f for f in _formulas(resaved) if any(x in f for x in FRAGMENTS)]
-    before = {(c.parent.title, c.coordinate): c.value for c in _payload_cells(report)}
+    before = {(c.parent.title, c.coordinate): c.value for c in _payload_cells(path)}
     after = {(c.parent.title, c.coordinate): c for c in _payload_cells(resaved)}
-    assert before  # the report really carries the payloads
+    assert before  # the output really carries the payloads
     for key, value in before.items():  # same cell, same text, still a string: never evaluated
         assert key in after, key
         assert (after[key].value, after[key].data_type) == (value, "s"), key
