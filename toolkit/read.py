@@ -25,6 +25,7 @@ from typing import Any
 from xml.sax.saxutils import unescape
 
 from toolkit import form
+from toolkit.issues import column_letter
 
 # How far down the reader looks for the header row (rows inserted above the table).
 HEADER_SEARCH_ROWS = 200
@@ -257,7 +258,7 @@ def _formula_re(columns: frozenset[int] | None) -> re.Pattern[bytes]:
     letters = (
         rb"[A-Z]{1,3}"
         if columns is None
-        else b"|".join(sorted(_col_letters(c).encode() for c in columns))
+        else b"|".join(sorted(column_letter(c).encode() for c in columns))
     )
     return re.compile(rb'<c r="(' + letters + rb')(\d+)"[^>]*>\s*<f\b[^>]*?(?:/>|>([^<]*)</f>)')
 
@@ -272,7 +273,7 @@ def scan_formulas_and_errors(
     cell handles prefixes and attribute order, and a missing ``r`` falls back to expat.
     """
     if _IRREGULAR_CELL_RE.search(data) is None:
-        wanted = None if columns is None else {_col_letters(c).encode() for c in columns}
+        wanted = None if columns is None else {column_letter(c).encode() for c in columns}
         formulas = {
             (int(row), _col_index(col.decode())): _formula_text(text)
             for col, row, text in _formula_re(columns).findall(data)
@@ -288,14 +289,6 @@ def scan_formulas_and_errors(
         formulas = {k: v for k, v in formulas.items() if k[1] in columns}
         errors = {k: v for k, v in errors.items() if k[1] in columns}
     return formulas, errors
-
-
-def _col_letters(column: int) -> str:
-    letters = ""
-    while column > 0:
-        column, rem = divmod(column - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _formula_text(raw: bytes | None) -> str:
