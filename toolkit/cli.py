@@ -66,6 +66,15 @@ def _catalog(path: str | None) -> Any:
     return load_catalog(path)
 
 
+catalog_option = click.option(
+    "-c",
+    "--catalog",
+    "catalog_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Catalogue (.json, .xlsx, .csv); default: the built-in Zhengzhou one.",
+)
+
+
 # -- catalog ------------------------------------------------------------------------------
 @cli.group(context_settings=CONTEXT_SETTINGS)
 def catalog() -> None:
@@ -179,13 +188,7 @@ def catalog_export(path: str | None, output: str) -> None:
 
 # -- template -----------------------------------------------------------------------------
 @cli.command("template", context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "-c",
-    "--catalog",
-    "catalog_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Catalogue (.json, .xlsx, .csv); default: the built-in Zhengzhou one.",
-)
+@catalog_option
 @click.option(
     "--year",
     type=click.IntRange(1900, 9999),
@@ -342,13 +345,7 @@ def _yuan(value: str) -> Any:
 
 @cli.command("check", context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option(
-    "-c",
-    "--catalog",
-    "catalog_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Catalogue (.json, .xlsx, .csv); default: the built-in Zhengzhou one.",
-)
+@catalog_option
 @click.option(
     "--format",
     "fmt",
