@@ -254,6 +254,23 @@ def cross_check(cmds: dict[str, Command], ds: datagen.Dataset, out: Path) -> lis
     return notes
 
 
+def git_state() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "toolkit"],
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}{' (toolkit/ modified)' if dirty else ''}" if head else "unknown"
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -354,6 +371,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> int:
     args = parse_args(argv)
     started = datetime.now(UTC)
+    load_before = os.getloadavg()
     ds = datagen.prepare(
         args.data_dir, args.files, args.rows, args.big_rows, args.template_units, args.seed, log
     )
@@ -385,6 +403,7 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> i
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    load_after = os.getloadavg()
     targets = evaluate({c.name: c for c in cmds})
     table = markdown(cmds, targets, args.repeat)
     command = shlex.join(
@@ -399,10 +418,15 @@ def main(argv: list[str] | None = None, log: Callable[[str], None] = print) -> i
     log("")
     for line in checks:
         log(f"cross-check: {line}")
+    log(
+        f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f}; code {git_state()}"
+    )
     result = {
         "date": started.isoformat(timespec="seconds"),
         "command": command,
         "machine": machine(),
+        "code": git_state(),
+        "load_average": {"before": load_before, "after": load_after},
         "params": ds.params,
         "data": str(ds.root),
         "commands": {
