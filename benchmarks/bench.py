@@ -116,6 +116,13 @@ def build_commands(ds: datagen.Dataset, out: Path, extra: list[str]) -> list[Com
             needs="check",
         ),
         Command(
+            "check_dir_j1",
+            "budget-toolkit check DIR --format json --jobs 1 (one process)",
+            [*bt, "check", subs, "--format", "json", "--units", units, *extra, "--jobs", "1"],
+            (0, 1),
+            needs="check",
+        ),
+        Command(
             "rollup_json",
             "budget-toolkit rollup DIR --json OUT",
             [*bt, "rollup", subs, "--json", str(out / "rollup.json"), "--units", units, *extra],
