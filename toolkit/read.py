@@ -141,13 +141,26 @@ class Submission:
     stamp: dict[str, str] = field(default_factory=dict)
     stamp_source: str | None = None  # properties | sheet
     stamp_cells: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> _stamp cell
-    rows: list[TableRow] = field(default_factory=list)
+    # the table, column-wise: Excel row numbers, and field -> raw values (one per row)
+    row_numbers: list[int] = field(default_factory=list)
+    cells: dict[str, list[Any]] = field(default_factory=dict)
     total_row: int | None = None
     total_value: Any = None  # the 合计 amount cell as entered (cached value if a formula)
     end_row: int = 0  # last row of the table (the 合计 row when there is one)
     outside: list[tuple[int, int, Any]] = field(default_factory=list)  # values off the table
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[TableRow]:
+        """The table row by row (built on demand: the rules read the columns)."""
+        names = list(self.cells)
+        return [
+            TableRow(row=r, values=dict(zip(names, values, strict=True)))
+            for r, values in zip(
+                self.row_numbers, zip(*self.cells.values(), strict=True), strict=True
+            )
+        ]
 
 
 # -- the workbook package ------------------------------------------------------------------
@@ -676,16 +689,21 @@ def _read_table(sub: Submission, grid: list[list[Any]], hr: int) -> None:
             sub.total_value = grid[r][amount_col - 1] if amount_col - 1 < width else None
             end = r
             break
-    for r in range(hr + 1, end):
-        row = grid[r]
-        if take_input is None:
-            continue
-        if _has_input(take_input(row)[:-1]) or (r + 1) in marked:
-            if _is_signature_row(row):
-                end = r
-                break
-            sub.rows.append(TableRow(row=r + 1, values=dict(zip(names, take(row), strict=False))))
-    sub.end_row = sub.total_row or (sub.rows[-1].row if sub.rows else hr + 1)
+    numbers: list[int] = []
+    picked: list[tuple[Any, ...]] = []
+    if take_input is not None:
+        for r in range(hr + 1, end):
+            row = grid[r]
+            if _has_input(take_input(row)[:-1]) or (r + 1) in marked:
+                if _is_signature_row(row):
+                    end = r
+                    break
+                numbers.append(r + 1)
+                picked.append(take(row))
+    sub.row_numbers = numbers
+    by_column = list(zip(*picked, strict=True)) if picked else [()] * (len(names) + 1)
+    sub.cells = {f: list(by_column[k]) for k, f in enumerate(names)}
+    sub.end_row = sub.total_row or (numbers[-1] if numbers else hr + 1)
     _read_outside(sub, grid, hr, first, width, end)
 
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -382,14 +381,12 @@ def _row_rules(j: _Judge) -> dict[str, list[Any]]:
     has_seq = "seq" in cols
     max_text = opts.max_text
 
-    trs = sub.rows
-    n = len(trs)
-    nums = [tr.row for tr in trs]
-    values = [tr.values for tr in trs]
-    present = values[0].keys() if values else ()
+    nums = sub.row_numbers
+    n = len(nums)
+    cells = sub.cells
 
     def column(f: str) -> list[Any]:
-        return list(map(itemgetter(f), values)) if f in present else [None] * n
+        return cells[f] if f in cells else [None] * n
 
     def tick() -> None:
         if j.deadline is not None:
@@ -412,7 +409,7 @@ def _row_rules(j: _Judge) -> dict[str, list[Any]]:
                 suspect[i] = 1
                 if f == "code":
                     code_blocked[i] = 1
-    table: dict[str, list[Any]] = {"row": nums}
+    table: dict[str, list[Any]] = {"row": list(nums)}
     table["amount_cell"] = [f"{amount_letter}{r}" for r in nums]
     table["seq"] = [
         (x.strip() or None)
@@ -580,7 +577,7 @@ def _row_rules(j: _Judge) -> dict[str, list[Any]]:
     for i, key in enumerate(keys):
         if suspect[i]:
             r = nums[i]
-            row = slow(r, values[i])
+            row = slow(r, {f: values[i] for f, values in cells.items()})
             for f in _JUDGED_COLUMNS:
                 table[f][i] = row[f]
             if i & 255 == 255:
