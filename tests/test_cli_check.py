@@ -214,7 +214,7 @@ def test_control_characters_are_shown_not_obeyed(tmp_path: Path) -> None:
     assert "\x1b" not in out and "\\x1b[2J坏" in out
 
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "check.md"
+DOC = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_docs_rules_table_is_current() -> None:

@@ -17,7 +17,7 @@ from toolkit.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "templates" / "budget_template.xlsx"
-# The exact command that regenerates the committed template (also in docs/template.md).
+# The exact command that regenerates the committed template (also in the README).
 COMMITTED_ARGS = ["template", "--year", "2027", "-o"]
 
 

@@ -9,7 +9,7 @@ openpyxl keeps cell values, formulas, styles, merged cells, data validations (th
 dropdowns), defined names, sheet protection, hidden sheets, custom document properties
 and existing comments. It drops what it does not model: images and charts, slicers,
 and Excel-2010 extension lists (x14 validations, sparklines). The template writer uses
-none of these; docs/check.md says so.
+none of these; the README says so.
 """
 
 from __future__ import annotations

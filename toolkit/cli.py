@@ -352,7 +352,7 @@ def _yuan(value: str) -> Any:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="Report format (JSON shape: docs/check.md).",
+    help="Report format (JSON shape: README, 'JSON format').",
 )
 @click.option(
     "--annotate",
@@ -505,7 +505,7 @@ def _rollup_params() -> list[click.Parameter]:
     "--json",
     "json_path",
     type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write the JSON roll-up to FILE, or to stdout with '-' (shape: docs/rollup.md).",
+    help="Write the JSON roll-up to FILE, or to stdout with '-' (shape: README, 'JSON').",
 )
 @click.option(
     "--csv",

@@ -2,7 +2,7 @@
 
 The text groups issues by file, then by rule, each with its cell; every file ends with a
 one-line summary and the batch with an overall one. The JSON is the documented shape
-(docs/check.md); ``files_json`` is shared with the roll-up report so both agree.
+(the README's "JSON format"); ``files_json`` is shared with the roll-up report so both agree.
 Amounts are shown from integer fen as decimal strings with two places, never floats.
 """
 
