@@ -410,3 +410,35 @@ def test_limits_are_part_of_the_public_api() -> None:
 
     assert "Limits" in toolkit.__all__
     assert toolkit.Limits is Limits
+
+
+# -- the CLI options --------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["check", "rollup"])
+def test_cli_limit_options_reach_preflight(tmp_path: Path, command: str) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    path = H.too_many_rows(tmp_path / "rows.xlsx", 50)
+    runner = CliRunner()
+
+    def rules(*options: str) -> list[tuple[str, str]]:
+        args = ["check", str(path), "--format", "json", *options]
+        if command == "rollup":
+            args = ["rollup", str(path), "--json", "-", *options]
+        out = runner.invoke(cli, args)
+        assert out.exit_code == 1, out.output  # not a budget template, or over a limit
+        (f,) = json.loads(out.stdout)["files"]
+        return [(i["rule"], i["message"]) for i in f["issues"]]
+
+    for option, value, limit in (
+        ("--max-rows", "10", "max_rows"),
+        ("--max-file-mb", "0.0001", "max_file_bytes"),
+    ):
+        ((rule, message),) = rules(option, value)
+        assert rule == "limit-exceeded" and limit in message
+    assert "limit-exceeded" not in {r for r, _ in rules("--max-rows", "50", "--timeout", "60")}
+    for bad in (["--timeout", "0"], ["--max-rows", "0"], ["--max-file-mb", "-1"]):
+        assert runner.invoke(cli, [command, str(path), *bad]).exit_code == 2

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from toolkit import __version__
+from toolkit.preflight import DEFAULT_LIMITS as _LIMITS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -329,6 +330,13 @@ def template(
 
 
 # -- check --------------------------------------------------------------------------------
+def _limits(max_file_mb: float | None, max_rows: int | None, timeout: float | None) -> Any:
+    """The safety limits (toolkit.preflight.Limits) from the CLI's options."""
+    from toolkit.preflight import Limits
+
+    return Limits.from_options(max_file_mb=max_file_mb, max_rows=max_rows, timeout=timeout)
+
+
 def _yuan(value: str) -> Any:
     from decimal import Decimal, InvalidOperation
 
@@ -383,6 +391,25 @@ def _yuan(value: str) -> Any:
 @click.option(
     "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."
 )
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="MB",
+    help=f"Largest workbook accepted, in MB (default {_LIMITS.max_file_bytes / 2**20:g}); "
+    "larger: limit-exceeded.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=f"Most rows in any sheet of a workbook (default {_LIMITS.max_rows:,}).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help=f"Time allowed for one file's safety scan (default {_LIMITS.max_seconds:g}).",
+)
 def check_cmd(
     paths: tuple[str, ...],
     catalog_path: str | None,
@@ -392,6 +419,9 @@ def check_cmd(
     stamp_mismatch: str,
     max_amount: str,
     jobs: int,
+    max_file_mb: float | None,
+    max_rows: int | None,
+    timeout: float | None,
 ) -> None:
     """Check filled-in budget workbooks (files or folders): exit 0 clean, 1 errors found.
 
@@ -425,6 +455,7 @@ def check_cmd(
         stamp_mismatch=stamp_mismatch,
         max_amount=cap,
         jobs=jobs,
+        limits=_limits(max_file_mb, max_rows, timeout),
     )
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     if annotate_dir:
@@ -488,7 +519,10 @@ def _print_rollup(console: Any, summary: Any) -> None:
 
 def _rollup_params() -> list[click.Parameter]:
     """The reading options of `check`, shared so that `rollup` checks exactly like it."""
-    shared = ("catalog_path", "units_file", "stamp_mismatch", "max_amount", "jobs")
+    shared = (
+        "catalog_path", "units_file", "stamp_mismatch", "max_amount", "jobs",
+        "max_file_mb", "max_rows", "timeout",
+    )  # fmt: skip
     return [p for p in check_cmd.params if p.name in shared]
 
 
@@ -525,6 +559,9 @@ def rollup_cmd(
     stamp_mismatch: str,
     max_amount: str,
     jobs: int,
+    max_file_mb: float | None,
+    max_rows: int | None,
+    timeout: float | None,
 ) -> None:
     """Check workbooks like `check`, then total the accepted rows exactly, per category and unit.
 
@@ -561,6 +598,7 @@ def rollup_cmd(
             stamp_mismatch=stamp_mismatch,
             max_amount=cap,
             jobs=jobs,
+            limits=_limits(max_file_mb, max_rows, timeout),
         )
     finally:
         progress.stop()
