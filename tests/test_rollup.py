@@ -462,3 +462,20 @@ def test_toolkit_rollup_is_callable_even_after_the_module_was_imported(catalog: 
     result = make_result(catalog, [make_row(catalog, "a.xlsx", "中原区", "033A0101", 5)])
     assert toolkit.rollup(result, level=1).equals(rollup(result, level=1))
     assert "rollup" in toolkit.__all__ and "summarize" in toolkit.__all__
+
+
+def test_sums_never_wrap_past_int64(catalog: Catalog) -> None:
+    """numpy int64 sums wrap silently; a batch of huge (rejected-worthy) amounts must not."""
+    big = 2**53 - 1  # the largest amount the checker keeps in the fen columns
+    rows = [make_row(catalog, "a.xlsx", "中原区", "033A0101", big) for _ in range(1500)]
+    rows += [make_row(catalog, "b.xlsx", "二七区", "033C0506", 7)]
+    result = make_result(catalog, rows)
+    expected = big * 1500
+    assert expected > 2**63  # would wrap in int64
+    level1 = rollup(result, level=1).set_index("code")["amount_fen"]
+    assert int(level1["033A"]) == expected
+    assert int(level1["033C"]) == 7
+    rec = reconcile(result)
+    assert rec.ok, [c for c in rec.checks if not c.ok]
+    by_unit = rollup(result, level=2, by_unit=True)
+    assert int(by_unit[by_unit["unit"] == "中原区"]["amount_fen"].sum()) == expected

@@ -57,17 +57,39 @@ def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _int64_safe(values: pd.Series) -> bool:
+    """Whether int64 sums of ``values`` cannot wrap (numpy overflows silently)."""
+    if values.empty:
+        return True
+    return int(values.abs().max()) * len(values) <= INT64_MAX
+
+
 def _sum_fen(amounts: pd.Series) -> int:
     """Exact sum of an Int64 fen column, missing amounts counting as nothing."""
-    return int(amounts.dropna().astype("int64").sum())
+    values = amounts.dropna().astype("int64")
+    if _int64_safe(values):
+        return int(values.sum())
+    return sum(int(v) for v in values)  # Python ints never wrap
 
 
 def _grouped(rows: pd.DataFrame, keys: list[str]) -> dict[Any, tuple[int, int]]:
-    """(row count, fen) per key; fen summed as int64, which is exact."""
+    """(row count, fen) per key; int64 sums where they cannot wrap, Python ints otherwise."""
     if rows.empty:
         return {}
     frame = rows[[*keys, "amount_fen"]].copy()
     frame["amount_fen"] = frame["amount_fen"].fillna(0).astype("int64")
+    if not _int64_safe(frame["amount_fen"]):  # sum in Python ints, which never wrap
+        out: dict[Any, tuple[int, int]] = {}
+        key_columns = [frame[k].tolist() for k in keys]
+        for *parts, fen in zip(*key_columns, frame["amount_fen"].tolist(), strict=True):
+            parts = [None if is_missing(p) else p for p in parts]
+            key = parts[0] if len(keys) == 1 else tuple(parts)
+            n, total = out.get(key, (0, 0))
+            out[key] = (n + 1, total + int(fen))
+        return out
     agg = frame.groupby(keys, dropna=False, sort=False)["amount_fen"].agg(["size", "sum"])
     return {
         key: (int(n), int(fen)) for key, (n, fen) in zip(agg.index, agg.to_numpy(), strict=True)
@@ -187,7 +209,10 @@ def _rollup(
             records.append(rec)
     frame = pd.DataFrame.from_records(records, columns=columns)
     frame["rows"] = frame["rows"].astype("int64")
-    frame["amount_fen"] = frame["amount_fen"].astype("int64")
+    if all(abs(int(v)) <= INT64_MAX for v in frame["amount_fen"]):
+        frame["amount_fen"] = frame["amount_fen"].astype("int64")
+    else:  # a total past int64 stays a Python int (object column) rather than wrap
+        frame["amount_fen"] = frame["amount_fen"].astype(object)
     frame["share"] = frame["share"].astype("float64")
     return frame
 
