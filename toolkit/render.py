@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from toolkit.issues import Severity
+from toolkit.result import fen_sum
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.result import CheckResult, FileResult
@@ -47,16 +48,16 @@ def _file_totals(result: CheckResult) -> dict[str, dict[str, int]]:
         f.path: {"rows": 0, "accepted": 0, "fen": 0, "accepted_fen": 0} for f in result.files
     }
     if len(frame):
-        fen = frame["amount_fen"].fillna(0).astype("int64")
+        fen = frame["amount_fen"]
         for (path, accepted), group in fen.groupby([frame["file"], frame["accepted"]]):
             t = totals.setdefault(
                 str(path), {"rows": 0, "accepted": 0, "fen": 0, "accepted_fen": 0}
             )
             t["rows"] += len(group)
-            t["fen"] += int(group.sum())
+            t["fen"] += fen_sum(group)
             if accepted:
                 t["accepted"] += len(group)
-                t["accepted_fen"] += int(group.sum())
+                t["accepted_fen"] += fen_sum(group)
     return totals
 
 
@@ -104,9 +105,8 @@ def files_json(result: CheckResult) -> list[dict[str, Any]]:
 
 def summary_json(result: CheckResult) -> dict[str, Any]:
     frame = result.all_rows
-    fen = frame["amount_fen"].fillna(0).astype("int64") if len(frame) else None
-    read = int(fen.sum()) if fen is not None else 0
-    accepted = int(fen[frame["accepted"]].sum()) if fen is not None else 0
+    read = fen_sum(frame["amount_fen"]) if len(frame) else 0
+    accepted = fen_sum(frame["amount_fen"][frame["accepted"]]) if len(frame) else 0
     statuses = [f.status for f in result.files]
     return {
         "files": len(result.files),

@@ -41,6 +41,22 @@ ROW_COLUMNS = (
     "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
 )
 FILE_STATUSES = ("ok", "errors", "unreadable")
+INT64_MAX = 2**63 - 1
+
+
+def fen_sum(amounts: pd.Series) -> int:
+    """Exact sum of a fen column (missing amounts count as nothing).
+
+    numpy's int64 sums wrap silently; when the largest amount times the count could pass
+    2**63 the sum is taken in Python ints instead.
+    """
+    values = amounts.dropna()
+    if values.empty:
+        return 0
+    values = values.astype("int64")
+    if int(values.abs().max()) * len(values) <= INT64_MAX:
+        return int(values.sum())
+    return sum(int(v) for v in values)
 
 
 @dataclass

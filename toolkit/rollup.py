@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.form import ZHENGZHOU_UNITS
 from toolkit.read import squash
 from toolkit.render import fen_text
+from toolkit.result import INT64_MAX, fen_sum
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -57,22 +58,9 @@ def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-INT64_MAX = 2**63 - 1
-
-
 def _int64_safe(values: pd.Series) -> bool:
     """Whether int64 sums of ``values`` cannot wrap (numpy overflows silently)."""
-    if values.empty:
-        return True
-    return int(values.abs().max()) * len(values) <= INT64_MAX
-
-
-def _sum_fen(amounts: pd.Series) -> int:
-    """Exact sum of an Int64 fen column, missing amounts counting as nothing."""
-    values = amounts.dropna().astype("int64")
-    if _int64_safe(values):
-        return int(values.sum())
-    return sum(int(v) for v in values)  # Python ints never wrap
+    return values.empty or int(values.abs().max()) * len(values) <= INT64_MAX
 
 
 def _grouped(rows: pd.DataFrame, keys: list[str]) -> dict[Any, tuple[int, int]]:
@@ -185,7 +173,7 @@ def _rollup(
         accepted["level3"] = _level3(cat, accepted["code"])
     key = LEVEL_KEYS[level]
     entries = cat.level(level)
-    grand = _sum_fen(accepted["amount_fen"])
+    grand = fen_sum(accepted["amount_fen"])
     parents = [(e, cat.ancestor(e.code, 1), cat.ancestor(e.code, 2)) for e in entries]
     columns = ["code", "name", *(["level1"] if level >= 2 else []), *(["level2"] * (level == 3))]
     columns += ["rows", "amount_fen", "amount_yuan", "share"]
@@ -286,9 +274,9 @@ def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
 def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation:
     acc = rows[rows["accepted"]]
     rej = rows[~rows["accepted"]]
-    fen_read = _sum_fen(rows["amount_fen"])
-    fen_acc = _sum_fen(acc["amount_fen"])
-    fen_rej = _sum_fen(rej["amount_fen"])
+    fen_read = fen_sum(rows["amount_fen"])
+    fen_acc = fen_sum(acc["amount_fen"])
+    fen_rej = fen_sum(rej["amount_fen"])
     grand = fen_acc
     leaves = _grouped(acc, ["code"])
     level2 = _grouped(acc, ["level2"])
@@ -348,8 +336,8 @@ def _by_file(rows: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
         out[str(path)] = (
             len(acc),
             len(rej),
-            _sum_fen(acc["amount_fen"]),
-            _sum_fen(rej["amount_fen"]),
+            fen_sum(acc["amount_fen"]),
+            fen_sum(rej["amount_fen"]),
         )
     return out
 
