@@ -124,3 +124,30 @@ def test_missing_metadata_is_reported(tmp_path: Path) -> None:
 def test_export_rejects_unknown_suffix(tmp_path: Path, catalog: Catalog) -> None:
     with pytest.raises(ValueError):
         export_catalog(catalog, tmp_path / "c.txt")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"PK\x03\x04truncated", b"%PDF-1.7 not a workbook", b"\x00\xff" * 500],
+)
+def test_import_refuses_what_preflight_refuses(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "catalog.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(CatalogError) as info:
+        import_catalog(path)
+    assert "无法读取目录表格" in str(info.value)
+
+
+def test_import_refuses_a_zip_bomb(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        with zf.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = b" " * (1 << 20)
+            for _ in range(64):  # 64 MB of spaces at ~1000:1, past the ratio limit
+                member.write(chunk)
+    with pytest.raises(CatalogError):
+        import_catalog(path)

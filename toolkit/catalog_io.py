@@ -68,6 +68,14 @@ def _read_rows(path: Path) -> tuple[list[list[str]], dict[str, Any] | None]:
         return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))], None
     from openpyxl import load_workbook
 
+    from toolkit.preflight import preflight
+
+    # A catalogue file is as untrusted as a submission: no zip bomb or far-flung cell
+    # reaches openpyxl.
+    refused = [issue for issue in preflight(path) if issue.is_error]
+    if refused:
+        detail = "；".join(issue.message for issue in refused)
+        raise CatalogError(f"无法读取目录表格：{path}（{detail}）")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
