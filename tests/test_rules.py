@@ -152,6 +152,10 @@ CASES: dict[str, tuple[Callable[[Path], Path], list[tuple[str, str, str]]]] = {
         _build(rows=[line(amount=100)], total="一百"),
         [("total-mismatch", E, "K5")],
     ),
+    "row-after-total": (
+        _build(cells={"C9": "033A0101", "K9": 1000, "B9": "合计后的项目"}),
+        [("row-after-total", E, "C9")],
+    ),
     "value-outside-table/right": (
         _build(cells={"P4": "备用"}),
         [("value-outside-table", E, "P4")],

@@ -182,6 +182,14 @@ class Rule(Enum):
         "合计行填写为 {value}，按明细重新计算应为 {expected}，以重新计算的金额为准",
         "The 合计 row as entered disagrees with the recomputed sum (the recomputed sum counts).",
     )
+    ROW_AFTER_TOTAL = (
+        "row-after-total",
+        Severity.ERROR,
+        "合计行（第 {detail} 行）之后的这一行填有目录编码和金额，不会计入汇总："
+        "请把它移到合计行之上",
+        "A line item (code and amount) below the 合计 row: it is not counted, so it is an "
+        "error, not a stray value.",
+    )
     VALUE_OUTSIDE_TABLE = (
         "value-outside-table",
         Severity.WARNING,

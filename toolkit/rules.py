@@ -282,8 +282,7 @@ def judge(
     table = _row_rules(j)
     fens = table["amount_fen"]
     _total_rule(j, fens)
-    for r, c, value in sub.outside:
-        j.add(Rule.VALUE_OUTSIDE_TABLE, r, c, as_text(value))
+    _outside_rules(j, sub)
     nums = table["row"]
     table["accepted"] = accepted = [not file_errors] * len(nums)
     table["reasons"] = reasons = [";".join(file_errors)] * len(nums)
@@ -722,6 +721,24 @@ def _judge_code(
             (Rule.CODE_NAME_MISMATCH, name, {"code": entry.code, "expected": entry.name})
         )
     return entry.code, catalog.level1(entry.code).code, level2.code if level2 else None, problems
+
+
+def _outside_rules(j: _Judge, sub: Submission) -> None:
+    """Values off the table are warnings; a budget line below 合计 is an error.
+
+    A row below 合计 with both a code and an amount is a line item left out of the totals
+    (say, a subtotal typed mid-table ended the table early): it must not slip by as a
+    stray value, so it gets one error on its code cell instead of a warning per cell.
+    """
+    code_col, amount_col = sub.columns.get("code"), sub.columns.get("amount")
+    below = {(r, c): v for r, c, v in sub.outside if sub.total_row and r > sub.total_row}
+    items = {r for r, c in below if c == code_col and (r, amount_col) in below}
+    for r, c, value in sub.outside:
+        if r in items:
+            if c == code_col:
+                j.add(Rule.ROW_AFTER_TOTAL, r, c, as_text(value), detail=sub.total_row)
+        else:
+            j.add(Rule.VALUE_OUTSIDE_TABLE, r, c, as_text(value))
 
 
 def _total_rule(j: _Judge, fens: list[int | None]) -> None:
