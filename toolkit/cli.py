@@ -351,6 +351,23 @@ def _yuan(value: str) -> Any:
     return cap
 
 
+class JobsType(click.ParamType):
+    """``--jobs N`` (1-64) or ``--jobs auto`` (-> None: the library picks by file count)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+            return None
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            n = 0
+        if not 1 <= n <= 64:
+            self.fail(f"需要 1 到 64 之间的整数或 auto，得到 {value!r}", param, ctx)
+        return n
+
+
 @cli.command("check", context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @catalog_option
@@ -389,7 +406,12 @@ def _yuan(value: str) -> Any:
     help="Largest amount one line may carry, in 元 (larger: amount-too-large).",
 )
 @click.option(
-    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes."
+    "--jobs",
+    type=JobsType(),
+    metavar="N|auto",
+    default="auto",
+    show_default=True,
+    help="Worker processes (1-64), or auto: one per CPU when each gets at least 8 files.",
 )
 @click.option(
     "--max-file-mb",
@@ -418,7 +440,7 @@ def check_cmd(
     units_file: str | None,
     stamp_mismatch: str,
     max_amount: str,
-    jobs: int,
+    jobs: int | None,
     max_file_mb: float | None,
     max_rows: int | None,
     timeout: float | None,
@@ -558,7 +580,7 @@ def rollup_cmd(
     units_file: str | None,
     stamp_mismatch: str,
     max_amount: str,
-    jobs: int,
+    jobs: int | None,
     max_file_mb: float | None,
     max_rows: int | None,
     timeout: float | None,

@@ -75,7 +75,7 @@ class CheckOptions:
     max_amount: Decimal = DEFAULT_MAX_AMOUNT_YUAN  # 元 per line
     max_text: int = DEFAULT_MAX_TEXT
     limits: Any = None  # toolkit.preflight.Limits, or None for its defaults
-    jobs: int = 1
+    jobs: int | None = 1  # worker processes; None: auto_jobs(number of files)
 
     @classmethod
     def make(
@@ -86,7 +86,7 @@ class CheckOptions:
         max_amount: Any = DEFAULT_MAX_AMOUNT_YUAN,
         max_text: int = DEFAULT_MAX_TEXT,
         limits: Any = None,
-        jobs: int = 1,
+        jobs: int | None = 1,
     ) -> CheckOptions:
         """Options from friendly values: a unit list or unit file, "warning", 5e8 ..."""
         if units is None or isinstance(units, str | Path):
@@ -96,7 +96,7 @@ class CheckOptions:
         cap = Decimal(str(max_amount))
         if not cap.is_finite() or cap <= 0 or cap * 100 > MAX_EXACT_FEN:
             raise ValueError(f"金额上限应为正数且不超过 {MAX_EXACT_FEN // 100:,} 元：{max_amount}")
-        if jobs < 1:
+        if jobs is not None and jobs < 1:
             raise ValueError(f"jobs 应为正整数：{jobs}")
         return cls(
             units=tuple(squash(u) for u in unit_list),
@@ -820,6 +820,20 @@ def _worker_check(path: Path, options: CheckOptions) -> Any:  # pragma: no cover
     return check_file(path, _WORKER["catalog"], options)
 
 
+# A worker costs a process and the catalogue; with fewer files than this each, one
+# process is as fast (measured in benchmarks/README.md).
+AUTO_JOBS_MIN_FILES = 8
+
+
+def auto_jobs(files: int) -> int:
+    """Worker processes for ``jobs=None``: one per usable CPU, as long as each gets
+    ``AUTO_JOBS_MIN_FILES`` files; 1 (no pool) for small batches."""
+    import os
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, files // AUTO_JOBS_MIN_FILES))
+
+
 def check(
     paths: str | Path | Iterable[str | Path],
     catalog: Catalog | str | Path | None = None,
@@ -831,7 +845,8 @@ def check(
 
     Options: ``units`` (names, or a unit-list file; default Zhengzhou's),
     ``stamp_mismatch`` ("error" | "warning"), ``max_amount`` (元 per line, default 10亿),
-    ``max_text``, ``limits`` (``toolkit.preflight.Limits``), ``jobs`` (processes).
+    ``max_text``, ``limits`` (``toolkit.preflight.Limits``), ``jobs`` (processes;
+    ``None``: one per CPU when each gets several files, see ``auto_jobs``).
     ``progress(done, total, path)``, if given, is called after each file (a progress bar).
     """
     from toolkit.catalog import Catalog, load_catalog
@@ -841,12 +856,13 @@ def check(
     if isinstance(paths, str | Path):
         paths = [paths]
     files = find_files(paths)
+    jobs = auto_jobs(len(files)) if opts.jobs is None else opts.jobs
     results: list[tuple[FileResult, list[tuple[Any, ...]]]]
-    if opts.jobs > 1 and len(files) > 1:
+    if jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(
-            max_workers=opts.jobs,
+            max_workers=jobs,
             initializer=_worker_init,
             initargs=(cat.to_dict(), cat.source),
         ) as pool:
