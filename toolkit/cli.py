@@ -337,6 +337,41 @@ def _limits(max_file_mb: float | None, max_rows: int | None, timeout: float | No
     return Limits.from_options(max_file_mb=max_file_mb, max_rows=max_rows, timeout=timeout)
 
 
+def _check_paths(
+    paths: tuple[str, ...],
+    *,
+    catalog_path: str | None,
+    units_file: str | None,
+    stamp_mismatch: str,
+    max_amount: str,
+    jobs: int | None,
+    max_file_mb: float | None,
+    max_rows: int | None,
+    timeout: float | None,
+    progress: Any = None,
+) -> tuple[Any, tuple[str, ...]]:
+    """Read and check PATHS with the reading options `check` and `rollup` share."""
+    from toolkit.form import load_units
+    from toolkit.rules import check
+
+    cap = _yuan(max_amount)
+    try:
+        units = load_units(units_file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--units") from exc
+    result = check(
+        list(paths),
+        _catalog(catalog_path),
+        progress=progress,
+        units=units,
+        stamp_mismatch=stamp_mismatch,
+        max_amount=cap,
+        jobs=jobs,
+        limits=_limits(max_file_mb, max_rows, timeout),
+    )
+    return result, units
+
+
 def _yuan(value: str) -> Any:
     from decimal import Decimal, InvalidOperation
 
@@ -452,11 +487,8 @@ def check_cmd(
     budget-toolkit check a.xlsx b.xlsx --format json > result.json
     budget-toolkit check 收到的预算表/ --annotate 退回/
     """
-    from toolkit.form import load_units
     from toolkit.render import render_json, render_text
-    from toolkit.rules import check
 
-    cap = _yuan(max_amount)
     if annotate_dir:
         out = Path(annotate_dir).resolve()
         for given in paths:
@@ -466,18 +498,16 @@ def check_cmd(
                 raise click.BadParameter(
                     f"标注副本目录不能位于被检查的文件夹 {given} 之内", param_hint="--annotate"
                 )
-    try:
-        units = load_units(units_file)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--units") from exc
-    result = check(
-        list(paths),
-        _catalog(catalog_path),
-        units=units,
+    result, _ = _check_paths(
+        paths,
+        catalog_path=catalog_path,
+        units_file=units_file,
         stamp_mismatch=stamp_mismatch,
-        max_amount=cap,
+        max_amount=max_amount,
         jobs=jobs,
-        limits=_limits(max_file_mb, max_rows, timeout),
+        max_file_mb=max_file_mb,
+        max_rows=max_rows,
+        timeout=timeout,
     )
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     if annotate_dir:
@@ -597,30 +627,25 @@ def rollup_cmd(
     from rich.console import Console
 
     from toolkit.demo import write_outputs
-    from toolkit.form import load_units
     from toolkit.rollup import summarize
-    from toolkit.rules import check
 
     if report_path and Path(report_path).suffix.lower() != ".xlsx":
         raise click.BadParameter("报表文件名应以 .xlsx 结尾", param_hint="-o")
-    cap = _yuan(max_amount)
-    try:
-        units = load_units(units_file)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--units") from exc
     to_stdout = json_path == "-"
     console = Console(stderr=to_stdout, highlight=False, markup=False, soft_wrap=True)
     progress = _Progress(Console(stderr=True))
     try:
-        result = check(
-            list(paths),
-            _catalog(catalog_path),
-            progress=progress,
-            units=units,
+        result, units = _check_paths(
+            paths,
+            catalog_path=catalog_path,
+            units_file=units_file,
             stamp_mismatch=stamp_mismatch,
-            max_amount=cap,
+            max_amount=max_amount,
             jobs=jobs,
-            limits=_limits(max_file_mb, max_rows, timeout),
+            max_file_mb=max_file_mb,
+            max_rows=max_rows,
+            timeout=timeout,
+            progress=progress,
         )
     finally:
         progress.stop()
