@@ -44,6 +44,11 @@ FILE_STATUSES = ("ok", "errors", "unreadable")
 INT64_MAX = 2**63 - 1
 
 
+def int64_safe(values: pd.Series) -> bool:
+    """Whether an int64 sum of ``values`` cannot wrap (numpy overflows silently)."""
+    return values.empty or int(values.abs().max()) * len(values) <= INT64_MAX
+
+
 def fen_sum(amounts: pd.Series) -> int:
     """Exact sum of a fen column (missing amounts count as nothing).
 
@@ -54,7 +59,7 @@ def fen_sum(amounts: pd.Series) -> int:
     if values.empty:
         return 0
     values = values.astype("int64")
-    if int(values.abs().max()) * len(values) <= INT64_MAX:
+    if int64_safe(values):
         return int(values.sum())
     return sum(int(v) for v in values)
 

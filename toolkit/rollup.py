@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.form import ZHENGZHOU_UNITS
 from toolkit.read import squash
 from toolkit.render import fen_text
-from toolkit.result import INT64_MAX, fen_sum
+from toolkit.result import INT64_MAX, fen_sum, int64_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -58,18 +58,13 @@ def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def _int64_safe(values: pd.Series) -> bool:
-    """Whether int64 sums of ``values`` cannot wrap (numpy overflows silently)."""
-    return values.empty or int(values.abs().max()) * len(values) <= INT64_MAX
-
-
 def _grouped(rows: pd.DataFrame, keys: list[str]) -> dict[Any, tuple[int, int]]:
     """(row count, fen) per key; int64 sums where they cannot wrap, Python ints otherwise."""
     if rows.empty:
         return {}
     frame = rows[[*keys, "amount_fen"]].copy()
     frame["amount_fen"] = frame["amount_fen"].fillna(0).astype("int64")
-    if not _int64_safe(frame["amount_fen"]):  # sum in Python ints, which never wrap
+    if not int64_safe(frame["amount_fen"]):  # sum in Python ints, which never wrap
         out: dict[Any, tuple[int, int]] = {}
         key_columns = [frame[k].tolist() for k in keys]
         for *parts, fen in zip(*key_columns, frame["amount_fen"].tolist(), strict=True):
