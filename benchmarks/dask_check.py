@@ -3,7 +3,7 @@
     /tmp/venv/bin/python benchmarks/dask_check.py DIR [--units FILE] [--workers 2]
     /tmp/venv/bin/python benchmarks/dask_check.py DIR --scheduler tcp://host:8786
 
-``toolkit.rules.check_file`` is a pure function of (path, catalogue, options), so the
+``toolkit.rules.engine.check_file`` is a pure function of (path, catalogue, options), so the
 batch is ``client.map`` over the paths. Each task returns a compact summary (status,
 unit, year, issue counts and integer-fen sums per level-1 / level-2 code) instead of
 rows of Python objects, so what crosses the network is a few hundred bytes per file.
@@ -31,8 +31,8 @@ _CATALOG: dict[str, Any] = {}
 def check_one(path: str, units: list[str] | None) -> dict[str, Any]:
     """Runs on a worker: check one file, keep only what the totals and the report need."""
     from toolkit.catalog import load_catalog
-    from toolkit.result import ROW_COLUMNS
-    from toolkit.rules import CheckOptions, check_file
+    from toolkit.rules.result import ROW_COLUMNS
+    from toolkit.rules.engine import CheckOptions, check_file
 
     catalog = _CATALOG.get("catalog")
     if catalog is None:  # once per worker process
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     from dask.distributed import Client, LocalCluster
 
     from toolkit.form import load_units
-    from toolkit.rules import find_files
+    from toolkit.rules.engine import find_files
 
     files = [str(p) for p in find_files(args.paths)]
     units = list(load_units(args.units)) if args.units else None
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         client = Client(cluster)
     t1 = time.perf_counter()
     # warm the workers (imports, catalogue) so the timed part is the batch itself
-    client.run(lambda: __import__("toolkit.rules"))
+    client.run(lambda: __import__("toolkit.rules.engine"))
     t2 = time.perf_counter()
     futures = client.map(check_one, files, units=units, pure=False)
     parts = client.gather(futures)
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def mark_superseded(parts: list[dict[str, Any]]) -> None:
     """The toolkit's own cross-file rule (one unit, one year, two files) on compact results."""
-    from toolkit.result import FileResult
-    from toolkit.rules import resolve_duplicates
+    from toolkit.rules.result import FileResult
+    from toolkit.rules.engine import resolve_duplicates
 
     shells = [
         (

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import form
-from toolkit.read import FIELD_BY_LABEL, find_header, label_key
+from toolkit.read.reader import FIELD_BY_LABEL, find_header, label_key
 
 FIELDS = tuple(FIELD_BY_LABEL.values())  # header order of the form
 FIELD_LABELS = {
@@ -179,7 +179,7 @@ def has_template() -> bool:
     """True when the template writer (``toolkit.template`` and its sheets) is installed."""
     return all(
         importlib.util.find_spec(m) is not None
-        for m in ("toolkit.template", "toolkit.template_sheets")
+        for m in ("toolkit.template", "toolkit.template.sheets")
     )
 
 
@@ -257,7 +257,7 @@ def entry_part(path: Path) -> str:
     """The zip member holding the entry sheet (``xl/worksheets/sheetN.xml``)."""
     import zipfile
 
-    from toolkit.read import sheet_parts
+    from toolkit.read.reader import sheet_parts
 
     with zipfile.ZipFile(path) as zf:
         parts = sheet_parts(zf)

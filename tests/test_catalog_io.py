@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from toolkit.catalog import Catalog, CatalogError
-from toolkit.catalog_io import export_catalog, import_catalog
+from toolkit.catalog.io import export_catalog, import_catalog
 
 META = {
     "id": "test-dept-2024",

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from toolkit import form
-from toolkit import template as t
 from toolkit.cli import cli
+from toolkit.template import layout as t
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "templates" / "budget_template.xlsx"

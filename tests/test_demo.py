@@ -30,8 +30,8 @@ from toolkit.demo import (
     run_demo,
     sample_lines,
 )
-from toolkit.report import SHEETS
-from toolkit.template import DEFAULT_ROWS, FIRST_INPUT_ROW
+from toolkit.output.report import SHEETS
+from toolkit.template.layout import DEFAULT_ROWS, FIRST_INPUT_ROW
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -210,9 +210,9 @@ def test_committed_report_is_what_the_committed_submissions_give(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """examples/report.json is current: checking examples/submissions again reproduces it."""
-    from toolkit.report import report_json
-    from toolkit.rollup import summarize
-    from toolkit.rules import check
+    from toolkit.rules.engine import check
+    from toolkit.output.report import report_json
+    from toolkit.totals.rollup import summarize
 
     examples = REPO / "examples"
     monkeypatch.chdir(examples)  # the report names files relative to examples/
@@ -230,8 +230,8 @@ def test_a_sample_resaved_by_libreoffice_checks_the_same(
     demo: DemoResult, catalog: Catalog, tmp_path: Path, lo_convert: Any
 ) -> None:
     """The samples are ordinary workbooks: LibreOffice opens, recalculates and re-saves them."""
-    from toolkit.rollup import summarize
-    from toolkit.rules import check
+    from toolkit.rules.engine import check
+    from toolkit.totals.rollup import summarize
 
     original = demo.samples.submissions[3]
     resaved = lo_convert(original, tmp_path / "lo")

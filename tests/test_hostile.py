@@ -40,7 +40,7 @@ RUNNER = r"""
 import json, os, resource, signal, sys, time
 import pandas as pd
 from toolkit import check
-from toolkit.rollup import summarize
+from toolkit.totals.rollup import summarize
 
 def peak_kb():
     with open("/proc/self/status") as f:

@@ -22,15 +22,15 @@ import hostile as H
 import pytest
 from click.testing import CliRunner
 
-from toolkit.annotate import annotate, annotate_file
 from toolkit.catalog import Catalog
-from toolkit.catalog_io import export_catalog
+from toolkit.catalog.io import export_catalog
+from toolkit.rules.engine import check
 from toolkit.cli import cli
-from toolkit.report import write_csv, write_json, write_report
-from toolkit.rollup import summarize
-from toolkit.rules import check
+from toolkit.output.annotate import annotate, annotate_file
+from toolkit.output.report import write_csv, write_json, write_report
 from toolkit.safety import FORMULA_TRIGGERS, atomic_write, csv_safe
 from toolkit.template import write_template
+from toolkit.totals.rollup import summarize
 
 PAYLOADS = [
     "=1+1",

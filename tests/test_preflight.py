@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.issues import Rule
-from toolkit.preflight import (
+from toolkit.xlsx.preflight import (
     DEFAULT_LIMITS,
     OTHER_SPREADSHEET_SUFFIXES,
     Deadline,
@@ -361,7 +361,7 @@ def test_limits_reach_preflight_through_check(tmp_path: Path) -> None:
     utf16=st.booleans(),
 )
 def test_the_dtd_guard_is_independent_of_chunking(cuts: list[int], utf16: bool) -> None:
-    from toolkit.preflight import _Unreadable, _XmlGuard
+    from toolkit.xlsx.preflight import _Unreadable, _XmlGuard
 
     def feed(xml: bytes) -> None:
         if utf16:
@@ -383,7 +383,7 @@ def test_the_dtd_guard_is_independent_of_chunking(cuts: list[int], utf16: bool) 
 def test_dtd_after_leading_whitespace_or_a_one_byte_first_chunk_is_still_found(
     tmp_path: Path,
 ) -> None:
-    from toolkit.preflight import _Unreadable, _XmlGuard
+    from toolkit.xlsx.preflight import _Unreadable, _XmlGuard
 
     # XML allows whitespace before a DOCTYPE when there is no declaration
     body = b" " * 2000 + H.LAUGHS + H.sheet(b"").split(b"\n", 1)[1]

@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from toolkit import form
 from toolkit.catalog import Catalog, load_catalog
-from toolkit.rollup import reconcile, rollup
-from toolkit.rules import check
+from toolkit.rules.engine import check
+from toolkit.totals.rollup import reconcile, rollup
 
 CATALOG = load_catalog()
 LEAVES = list(CATALOG.leaves)

@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 from test_rollup import make_result, make_row
 
 from toolkit.catalog import Catalog
+from toolkit.rules.result import CheckResult, FileResult
 from toolkit.issues import Issue, Rule
-from toolkit.render import files_json, rule_title
-from toolkit.report import (
+from toolkit.output.render import files_json, rule_title
+from toolkit.output.report import (
     SHEETS,
     json_text,
     rejected_table,
@@ -26,8 +27,7 @@ from toolkit.report import (
     write_json,
     write_report,
 )
-from toolkit.result import CheckResult, FileResult
-from toolkit.rollup import RollupSummary, summarize
+from toolkit.totals.rollup import RollupSummary, summarize
 
 EVIL = '=HYPERLINK("http://evil.example","点我")'
 UNITS = ("中原区", "二七区", "金水区", "登封市")

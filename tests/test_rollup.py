@@ -15,10 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.catalog import Catalog
+from toolkit.rules.engine import check
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.issues import Issue, Rule
-from toolkit.render import fen_text
-from toolkit.result import ROW_COLUMNS, CheckResult, FileResult
-from toolkit.rollup import (
+from toolkit.money import fen_text
+from toolkit.totals.rollup import (
     NO_UNIT,
     STRICT_REASON,
     fen_to_yuan,
@@ -27,7 +28,6 @@ from toolkit.rollup import (
     submissions,
     summarize,
 )
-from toolkit.rules import check
 
 
 # -- a CheckResult built directly from result.py's dataclasses -------------------------------
@@ -452,15 +452,15 @@ def test_one_file_per_year_is_not_a_duplicate(catalog: Catalog) -> None:
 
 
 def test_toolkit_rollup_is_callable_even_after_the_module_was_imported(catalog: Catalog) -> None:
-    # This test module imported toolkit.rollup (the module), which rebinds the package
+    # This test module imported toolkit.totals.rollup (the module), which rebinds the package
     # attribute; the public name must still be callable as the API promises.
     import sys
 
     import toolkit
 
-    assert "toolkit.rollup" in sys.modules
+    assert "toolkit.totals.rollup" in sys.modules
     result = make_result(catalog, [make_row(catalog, "a.xlsx", "中原区", "033A0101", 5)])
-    assert toolkit.rollup(result, level=1).equals(rollup(result, level=1))
+    assert toolkit.totals.rollup(result, level=1).equals(rollup(result, level=1))
     assert "rollup" in toolkit.__all__ and "summarize" in toolkit.__all__
 
 

@@ -12,9 +12,9 @@ from builders import build_submission, entry_part, line, patch_part, stamp_for
 
 from toolkit import form
 from toolkit.catalog import Catalog, load_catalog
+from toolkit.rules.engine import CheckOptions, check, check_file
+from toolkit.rules.result import ROW_COLUMNS
 from toolkit.issues import Rule
-from toolkit.result import ROW_COLUMNS
-from toolkit.rules import CheckOptions, check, check_file
 
 E = form.SHEET_ENTRY
 
@@ -321,7 +321,7 @@ def test_encrypted_workbook(tmp_path: Path) -> None:
 
 
 def test_limit_exceeded_names_the_limit(tmp_path: Path) -> None:
-    from toolkit.preflight import Limits
+    from toolkit.xlsx.preflight import Limits
 
     path = build_submission(tmp_path / "a.xlsx", [line(amount=i + 1) for i in range(30)])
     result = check(path, limits=Limits(max_rows=10))
@@ -330,7 +330,7 @@ def test_limit_exceeded_names_the_limit(tmp_path: Path) -> None:
 
 
 def test_an_unexpected_failure_is_contained(tmp_path: Path, monkeypatch, catalog) -> None:
-    import toolkit.rules as rules
+    import toolkit.rules.engine as rules
 
     def boom(path: object) -> None:
         raise RuntimeError("解析器内部错误")
@@ -465,7 +465,7 @@ def test_jobs_give_the_same_result(tmp_path: Path) -> None:
 
 
 def test_time_limit_per_file(tmp_path: Path) -> None:
-    from toolkit.preflight import Limits
+    from toolkit.xlsx.preflight import Limits
 
     path = build_submission(tmp_path / "a.xlsx", [line(amount=i + 1) for i in range(50)])
     result = check(path, limits=Limits(max_seconds=1e-9))

@@ -12,8 +12,8 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from toolkit import form
-from toolkit import template as t
 from toolkit.catalog import Catalog
+from toolkit.template import layout as t
 from toolkit.template import write_template, write_templates
 
 ROWS = t.DEFAULT_ROWS

@@ -12,33 +12,33 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _API = {
-    "Catalog": "toolkit.catalog",
-    "CatalogError": "toolkit.catalog",
-    "Entry": "toolkit.catalog",
-    "load_catalog": "toolkit.catalog",
-    "validate_catalog": "toolkit.catalog",
-    "Submission": "toolkit.read",
-    "read_submission": "toolkit.read",
-    "check": "toolkit.rules",
-    "CheckResult": "toolkit.result",
-    "FileResult": "toolkit.result",
-    "import_catalog": "toolkit.catalog_io",
-    "export_catalog": "toolkit.catalog_io",
+    "Catalog": "toolkit.catalog.model",
+    "CatalogError": "toolkit.catalog.model",
+    "Entry": "toolkit.catalog.model",
+    "load_catalog": "toolkit.catalog.model",
+    "validate_catalog": "toolkit.catalog.model",
+    "Submission": "toolkit.read.reader",
+    "read_submission": "toolkit.read.reader",
+    "check": "toolkit.rules.engine",
+    "CheckResult": "toolkit.rules.result",
+    "FileResult": "toolkit.rules.result",
+    "import_catalog": "toolkit.catalog.io",
+    "export_catalog": "toolkit.catalog.io",
     "Issue": "toolkit.issues",
     "Rule": "toolkit.issues",
     "Severity": "toolkit.issues",
-    "Limits": "toolkit.preflight",
-    "write_template": "toolkit.template",
-    "write_templates": "toolkit.template",
-    "rollup": "toolkit.rollup",
-    "reconcile": "toolkit.rollup",
-    "summarize": "toolkit.rollup",
-    "Reconciliation": "toolkit.rollup",
-    "RollupSummary": "toolkit.rollup",
-    "write_report": "toolkit.report",
-    "write_csv": "toolkit.report",
-    "write_json": "toolkit.report",
-    "report_json": "toolkit.report",
+    "Limits": "toolkit.xlsx.preflight",
+    "write_template": "toolkit.template.writer",
+    "write_templates": "toolkit.template.writer",
+    "rollup": "toolkit.totals.rollup",
+    "reconcile": "toolkit.totals.rollup",
+    "summarize": "toolkit.totals.rollup",
+    "Reconciliation": "toolkit.totals.rollup",
+    "RollupSummary": "toolkit.totals.rollup",
+    "write_report": "toolkit.output.report",
+    "write_csv": "toolkit.output.report",
+    "write_json": "toolkit.output.report",
+    "report_json": "toolkit.output.report",
     "make_samples": "toolkit.demo",
     "run_demo": "toolkit.demo",
 }
@@ -78,16 +78,16 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
-    from toolkit.catalog_io import export_catalog, import_catalog
+    from toolkit.catalog.io import export_catalog, import_catalog
+    from toolkit.rules.engine import check
+    from toolkit.rules.result import CheckResult, FileResult
     from toolkit.demo import make_samples, run_demo
     from toolkit.issues import Issue, Rule, Severity
-    from toolkit.preflight import Limits
-    from toolkit.read import Submission, read_submission
-    from toolkit.report import report_json, write_csv, write_json, write_report
-    from toolkit.result import CheckResult, FileResult
-    from toolkit.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize
-    from toolkit.rules import check
+    from toolkit.output.report import report_json, write_csv, write_json, write_report
+    from toolkit.read.reader import Submission, read_submission
     from toolkit.template import write_template, write_templates
+    from toolkit.totals.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize
+    from toolkit.xlsx.preflight import Limits
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from toolkit import __version__
-from toolkit.preflight import DEFAULT_LIMITS as _LIMITS
+from toolkit.xlsx.preflight import DEFAULT_LIMITS as _LIMITS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -148,7 +148,7 @@ def catalog_show(path: str | None, fmt: str) -> None:
 def catalog_import(src: str, output: str, meta: tuple[str, ...]) -> None:
     """Import a catalogue from .xlsx or .csv (notice table form or code/name/description)."""
     from toolkit.catalog import Catalog, CatalogError
-    from toolkit.catalog_io import LIST_KEYS, export_catalog, import_catalog
+    from toolkit.catalog.io import LIST_KEYS, export_catalog, import_catalog
 
     overrides: dict[str, Any] = {}
     for item in meta:
@@ -178,7 +178,7 @@ def catalog_import(src: str, output: str, meta: tuple[str, ...]) -> None:
 )
 def catalog_export(path: str | None, output: str) -> None:
     """Export a catalogue to .json, .csv (UTF-8 with BOM) or .xlsx."""
-    from toolkit.catalog_io import export_catalog
+    from toolkit.catalog.io import export_catalog
 
     if Path(output).suffix.lower() not in (".json", ".csv", ".xlsx"):
         raise click.BadParameter("use a .json, .csv or .xlsx file name", param_hint="-o")
@@ -331,8 +331,8 @@ def template(
 
 # -- check --------------------------------------------------------------------------------
 def _limits(max_file_mb: float | None, max_rows: int | None, timeout: float | None) -> Any:
-    """The safety limits (toolkit.preflight.Limits) from the CLI's options."""
-    from toolkit.preflight import Limits
+    """The safety limits (toolkit.xlsx.preflight.Limits) from the CLI's options."""
+    from toolkit.xlsx.preflight import Limits
 
     return Limits.from_options(max_file_mb=max_file_mb, max_rows=max_rows, timeout=timeout)
 
@@ -351,8 +351,8 @@ def _check_paths(
     progress: Any = None,
 ) -> tuple[Any, tuple[str, ...]]:
     """Read and check PATHS with the reading options `check` and `rollup` share."""
+    from toolkit.rules.engine import check
     from toolkit.form import load_units
-    from toolkit.rules import check
 
     cap = _yuan(max_amount)
     try:
@@ -487,7 +487,7 @@ def check_cmd(
     budget-toolkit check a.xlsx b.xlsx --format json > result.json
     budget-toolkit check 收到的预算表/ --annotate 退回/
     """
-    from toolkit.render import render_json, render_text
+    from toolkit.output.render import render_json, render_text
 
     if annotate_dir:
         out = Path(annotate_dir).resolve()
@@ -511,7 +511,7 @@ def check_cmd(
     )
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     if annotate_dir:
-        from toolkit.annotate import annotate
+        from toolkit.output.annotate import annotate
 
         for done in annotate(result, annotate_dir):
             line = (
@@ -557,8 +557,8 @@ class _Progress:
 def _print_rollup(console: Any, summary: Any) -> None:
     from rich.text import Text
 
-    from toolkit.render import terminal_safe
-    from toolkit.report import reconciliation_lines, submission_lines, terminal_table
+    from toolkit.output.render import terminal_safe
+    from toolkit.output.report import reconciliation_lines, submission_lines, terminal_table
 
     console.print(terminal_table(summary))
     console.print(Text("核对", style="bold"))
@@ -627,7 +627,7 @@ def rollup_cmd(
     from rich.console import Console
 
     from toolkit.demo import write_outputs
-    from toolkit.rollup import summarize
+    from toolkit.totals.rollup import summarize
 
     if report_path and Path(report_path).suffix.lower() != ".xlsx":
         raise click.BadParameter("报表文件名应以 .xlsx 结尾", param_hint="-o")
@@ -657,7 +657,7 @@ def rollup_cmd(
         Path(csv_dir) if csv_dir else None,
     )
     if to_stdout:
-        from toolkit.report import json_text
+        from toolkit.output.report import json_text
 
         click.echo(json_text(summary), nl=False)
     _print_rollup(console, summary)

@@ -25,8 +25,8 @@ from toolkit.safety import atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
-    from toolkit.result import CheckResult
-    from toolkit.rollup import RollupSummary
+    from toolkit.rules.result import CheckResult
+    from toolkit.totals.rollup import RollupSummary
 
 DEMO_SEED = 2027
 DEMO_YEAR = 2027
@@ -224,7 +224,8 @@ def fill_workbook(
     """
     from openpyxl import load_workbook
 
-    from toolkit.read import find_header, label_key
+    from toolkit.read.reader import find_header
+    from toolkit.text import label_key
 
     wb = load_workbook(template)
     ws = wb[form.SHEET_ENTRY]
@@ -344,7 +345,7 @@ def write_outputs(
     summary: RollupSummary, report: Path | None, json_path: Path | None, csv_dir: Path | None
 ) -> list[Path]:
     """Write the report workbook, JSON and CSV that were asked for; return what was written."""
-    from toolkit.report import write_csv, write_json, write_report
+    from toolkit.output.report import write_csv, write_json, write_report
 
     written = [write_report(summary, report)] if report is not None else []
     if json_path is not None:
@@ -366,8 +367,8 @@ def run_demo(
     ``report.json`` and ``csv/``. ``progress`` is passed to ``toolkit.check``.
     """
     from toolkit.catalog import load_catalog
-    from toolkit.rollup import summarize
-    from toolkit.rules import check
+    from toolkit.rules.engine import check
+    from toolkit.totals.rollup import summarize
 
     out = Path(outdir)
     cat = load_catalog()

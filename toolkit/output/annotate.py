@@ -23,7 +23,7 @@ from toolkit.issues import Issue, Severity
 from toolkit.safety import atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.result import CheckResult
+    from toolkit.rules.result import CheckResult
 
 ISSUE_SHEET = "问题清单"
 ERROR_FILL = "FFC7CE"  # Excel's "bad" red
@@ -201,7 +201,7 @@ def _issue_sheet(wb: Any, issues: list[Issue]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from toolkit.render import rule_title
+    from toolkit.output.render import rule_title
 
     if ISSUE_SHEET in wb.sheetnames:
         del wb[ISSUE_SHEET]

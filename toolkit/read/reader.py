@@ -3,7 +3,7 @@
 The reader finds the entry sheet, its header row, the 填报单位 and 金额单位 cells, the
 table rows down to 合计, and the template stamp, all by their labels, so inserted rows,
 reordered columns, stray spaces and full-width characters do not throw it off. It judges
-nothing: ``toolkit.rules`` turns what was read into issues.
+nothing: ``toolkit.rules.engine`` turns what was read into issues.
 
 Cell values come from python-calamine (fast; numbers as floats, error cells as empty,
 formulas invisible). What calamine hides is recovered from the entry sheet's own XML:
@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import unescape
 
 from toolkit import form
 from toolkit.issues import column_letter
+from toolkit.text import as_text, is_blank, label_key, nfkc, squash
 
 # How far down the reader looks for the header row (rows inserted above the table).
 HEADER_SEARCH_ROWS = 200
@@ -64,47 +63,6 @@ class ReadError(Exception):
         self.detail = detail
 
 
-# -- text normalisation ----------------------------------------------------------------
-_SPACE_RE = re.compile(r"\s+")
-_PAREN_RE = re.compile(r"\(.*?\)")
-
-
-def nfkc(text: str) -> str:
-    """Full-width digits, letters, spaces and brackets -> half-width; stripped."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def squash(text: str) -> str:
-    """NFKC with every space removed: how labels and list values are compared."""
-    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", text))
-
-
-def label_key(text: Any) -> tuple[str, str]:
-    """A header cell -> (label without brackets, bracketed part), e.g. ('预算金额', '万元')."""
-    if not isinstance(text, str):
-        return "", ""
-    s = squash(text).strip("*").replace("(必填)", "")
-    inner = "".join(m.group(0)[1:-1] for m in _PAREN_RE.finditer(s))
-    return _PAREN_RE.sub("", s).strip("*:："), inner
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def as_text(value: Any) -> str:
-    """A cell as the clerk sees it: floats without a spurious ``.0``, dates in ISO."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value)
-
-
 # -- what was read -----------------------------------------------------------------------
 @dataclass(slots=True)
 class TableRow:
@@ -116,7 +74,7 @@ class TableRow:
 
 @dataclass
 class Submission:
-    """Everything read from one workbook, uninterpreted; ``toolkit.rules`` judges it.
+    """Everything read from one workbook, uninterpreted; ``toolkit.rules.engine`` judges it.
 
     ``columns`` maps field names to 1-based columns; ``formulas`` and ``errors`` map
     (row, column) of the entry sheet to the formula text / error value found there.

@@ -14,30 +14,23 @@ import sys
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from toolkit.form import ZHENGZHOU_UNITS
-from toolkit.read import squash
-from toolkit.render import fen_text
-from toolkit.result import INT64_MAX, fen_sum, int64_safe
+from toolkit.money import INT64_MAX, fen_sum, fen_text, fen_to_yuan, int64_safe
+from toolkit.text import squash
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from toolkit.catalog import Catalog, Entry
-    from toolkit.result import CheckResult
+    from toolkit.rules.result import CheckResult
 
 # Shown where a file names no 填报单位 (or could not be read far enough to find one).
 NO_UNIT = "（未填写单位）"
 # The reason given to rows left out by --strict because their file has an error elsewhere.
 STRICT_REASON = "strict"
 LEVEL_KEYS = {1: "level1", 2: "level2", 3: "level3"}
-
-
-def fen_to_yuan(fen: int) -> Decimal:
-    """Exact 元 from integer fen: ``12345 -> Decimal('123.45')`` (never via float)."""
-    return Decimal(int(fen)).scaleb(-2)
 
 
 def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
@@ -498,11 +491,11 @@ def summarize(
 
 
 class _CallableModule(types.ModuleType):
-    """``toolkit.rollup`` names both this module and the function.
+    """``toolkit.totals.rollup`` names both this module and the function.
 
     Importing the module (the report and the CLI do) rebinds the package attribute
-    ``toolkit.rollup`` to the module, which would shadow the public function; calling the
-    module therefore calls the function, so ``toolkit.rollup(result)`` always works.
+    ``toolkit.totals.rollup`` to the module, which would shadow the public function; calling the
+    module therefore calls the function, so ``toolkit.totals.rollup(result)`` always works.
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:

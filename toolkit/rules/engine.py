@@ -19,9 +19,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit import form, preflight
+from toolkit import form
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.issues import Issue, Rule, Severity, column_letter
-from toolkit.read import (
+from toolkit.money import fen_text
+from toolkit.read.reader import (
     DERIVED_FIELDS,
     LABEL_BY_FIELD,
     ReadError,
@@ -32,7 +34,7 @@ from toolkit.read import (
     read_submission,
     squash,
 )
-from toolkit.result import ROW_COLUMNS, CheckResult, FileResult
+from toolkit.xlsx import preflight
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
@@ -74,7 +76,7 @@ class CheckOptions:
     stamp_mismatch: Severity = Severity.ERROR
     max_amount: Decimal = DEFAULT_MAX_AMOUNT_YUAN  # 元 per line
     max_text: int = DEFAULT_MAX_TEXT
-    limits: Any = None  # toolkit.preflight.Limits, or None for its defaults
+    limits: Any = None  # toolkit.xlsx.preflight.Limits, or None for its defaults
     jobs: int | None = 1  # worker processes; None: auto_jobs(number of files)
 
     @classmethod
@@ -140,13 +142,6 @@ def to_decimal(value: Any, amount_unit: str = "元") -> Decimal | None:
 def decimals(d: Decimal) -> int:
     exponent = d.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def fen_to_text(fen: int) -> str:
-    """Integer fen -> ``1,234.50``-free decimal string with two places (JSON, messages)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan}.{cents:02d}"
 
 
 def split_code(value: Any) -> tuple[str, str]:
@@ -747,7 +742,7 @@ def _total_rule(j: _Judge, fens: list[int | None]) -> None:
         return
     r, c = sub.total_row, sub.columns["amount"]
     recomputed = sum(filter(None, fens))
-    expected = fen_to_text(recomputed)
+    expected = fen_text(recomputed)
     if (r, c) in sub.errors:
         j.add(Rule.TOTAL_MISMATCH, r, c, sub.errors[(r, c)], expected=expected)
         return
@@ -759,7 +754,7 @@ def _total_rule(j: _Judge, fens: list[int | None]) -> None:
         return
     entered = int(d * _FEN_PER[sub.amount_unit])
     if entered != recomputed:
-        j.add(Rule.TOTAL_MISMATCH, r, c, fen_to_text(entered), expected=expected)
+        j.add(Rule.TOTAL_MISMATCH, r, c, fen_text(entered), expected=expected)
 
 
 def _text_problem(text: str, max_text: int) -> str:
@@ -845,7 +840,7 @@ def check(
 
     Options: ``units`` (names, or a unit-list file; default Zhengzhou's),
     ``stamp_mismatch`` ("error" | "warning"), ``max_amount`` (元 per line, default 10亿),
-    ``max_text``, ``limits`` (``toolkit.preflight.Limits``), ``jobs`` (processes;
+    ``max_text``, ``limits`` (``toolkit.xlsx.preflight.Limits``), ``jobs`` (processes;
     ``None``: one per CPU when each gets several files, see ``auto_jobs``).
     ``progress(done, total, path)``, if given, is called after each file (a progress bar).
     """

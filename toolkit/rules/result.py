@@ -1,6 +1,6 @@
 """What checking a batch of workbooks produces: per-file results and row tables.
 
-``toolkit.check`` fills a ``CheckResult``; ``toolkit.rollup`` and the reports read it.
+``toolkit.check`` fills a ``CheckResult``; ``toolkit.totals.rollup`` and the reports read it.
 Amounts are integer fen from the moment they are read; nothing here holds a float.
 """
 
@@ -41,27 +41,6 @@ ROW_COLUMNS = (
     "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
 )
 FILE_STATUSES = ("ok", "errors", "unreadable")
-INT64_MAX = 2**63 - 1
-
-
-def int64_safe(values: pd.Series) -> bool:
-    """Whether an int64 sum of ``values`` cannot wrap (numpy overflows silently)."""
-    return values.empty or int(values.abs().max()) * len(values) <= INT64_MAX
-
-
-def fen_sum(amounts: pd.Series) -> int:
-    """Exact sum of a fen column (missing amounts count as nothing).
-
-    numpy's int64 sums wrap silently; when the largest amount times the count could pass
-    2**63 the sum is taken in Python ints instead.
-    """
-    values = amounts.dropna()
-    if values.empty:
-        return 0
-    values = values.astype("int64")
-    if int64_safe(values):
-        return int(values.sum())
-    return sum(int(v) for v in values)
 
 
 @dataclass

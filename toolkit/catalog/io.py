@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from toolkit.catalog import Catalog, CatalogError, CatalogProblem, validate_catalog
+from toolkit.catalog.model import Catalog, CatalogError, CatalogProblem, validate_catalog
 from toolkit.issues import a1
 
 LEVEL_LABELS = ("一级目录", "二级目录", "三级目录", "四级目录")
@@ -68,7 +68,7 @@ def _read_rows(path: Path) -> tuple[list[list[str]], dict[str, Any] | None]:
         return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))], None
     from openpyxl import load_workbook
 
-    from toolkit.preflight import preflight
+    from toolkit.xlsx.preflight import preflight
 
     # A catalogue file is as untrusted as a submission: no zip bomb or far-flung cell
     # reaches openpyxl.

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from toolkit import form
-from toolkit import template as t
 from toolkit.issues import column_letter
+from toolkit.template import layout as t
 
 if TYPE_CHECKING:  # pragma: no cover
     from xlsxwriter.workbook import Workbook

@@ -305,7 +305,7 @@ def read_catalog_document(path: str | Path) -> Any:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".csv"):
-        from toolkit.catalog_io import import_catalog
+        from toolkit.catalog.io import import_catalog
 
         return import_catalog(p)
     try:

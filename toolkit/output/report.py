@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.render import STATUS_LABELS, fen_display, fen_text, files_json, rule_title
-from toolkit.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary, is_missing
+from toolkit.money import fen_display, fen_text
+from toolkit.output.render import STATUS_LABELS, files_json, rule_title
 from toolkit.safety import atomic_write, csv_safe
-from toolkit.template import FIXED_CREATED  # fixed document dates: same batch, same bytes
+from toolkit.template.layout import FIXED_CREATED  # fixed document dates: same batch, same bytes
+from toolkit.totals.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary, is_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -13,27 +13,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from toolkit.issues import Severity
-from toolkit.result import fen_sum
+from toolkit.money import fen_display, fen_sum, fen_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.result import CheckResult, FileResult
+    from toolkit.rules.result import CheckResult, FileResult
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 STATUS_LABELS = {"ok": "通过", "errors": "有错误", "unreadable": "无法读取"}
-
-
-def fen_text(fen: int) -> str:
-    """Integer fen -> ``"1234.50"`` (JSON, machine-readable)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{yuan}.{cents:02d}"
-
-
-def fen_display(fen: int) -> str:
-    """Integer fen -> ``"1,234.50"`` (text for people)."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{yuan:,}.{cents:02d}"
 
 
 def terminal_safe(text: str) -> str:

@@ -11,8 +11,8 @@ import math
 from typing import TYPE_CHECKING
 
 from toolkit import form
-from toolkit import template as t
-from toolkit.template_sheets import Formats, display_width
+from toolkit.template import layout as t
+from toolkit.template.sheets import Formats, display_width
 
 if TYPE_CHECKING:  # pragma: no cover
     from xlsxwriter.worksheet import Worksheet

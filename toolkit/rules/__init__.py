@@ -1,0 +1,1 @@
+"""Rules stage: what was read + the catalogue -> issues and accepted line items."""
