@@ -280,7 +280,7 @@ def read_stamp(wb: Workbook) -> tuple[dict[str, str], dict[str, str]]:
 def test_generic_stamp_has_no_generation_time(wb: Workbook, catalog: Catalog) -> None:
     sheet, props = read_stamp(wb)
     assert sheet == props == expected_stamp(catalog)
-    assert list(sheet) == [k for k in form.STAMP_KEYS if k != "generated_at"]
+    assert list(sheet) == [k for k in form.STAMP_KEYS if k not in ("generated_at", "round")]
 
 
 def test_per_unit_stamp_names_the_unit_and_time(tmp_path: Path, catalog: Catalog) -> None:
@@ -290,7 +290,18 @@ def test_per_unit_stamp_names_the_unit_and_time(tmp_path: Path, catalog: Catalog
         catalog, unit="金水区", amount_unit="万元", generated_at="2026-11-28T09:30:00+00:00"
     )
     assert sheet == props == want
+    assert list(sheet) == [k for k in form.STAMP_KEYS if k != "round"]
+
+
+def test_a_round_template_names_its_round_in_the_stamp(tmp_path: Path, catalog: Catalog) -> None:
+    from toolkit import check
+
+    path = build(tmp_path, catalog, unit="金水区", stamp_time=FIXED, round_id="2027-r1")
+    sheet, props = read_stamp(openpyxl.load_workbook(path))
+    assert sheet["round"] == props["round"] == "2027-r1"
     assert list(sheet) == list(form.STAMP_KEYS)
+    [f] = check(path, catalog).files
+    assert f.round_id == "2027-r1"
 
 
 def test_per_unit_stamps_current_time_by_default(tmp_path: Path, catalog: Catalog) -> None:

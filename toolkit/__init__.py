@@ -39,6 +39,7 @@ _API = {
     "write_csv": "toolkit.output.report",
     "write_json": "toolkit.output.report",
     "report_json": "toolkit.output.report",
+    "files_json": "toolkit.output.render",
     "make_samples": "toolkit.demo",
     "run_demo": "toolkit.demo",
 }
@@ -59,6 +60,7 @@ __all__ = [
     "__version__",
     "check",
     "export_catalog",
+    "files_json",
     "import_catalog",
     "load_catalog",
     "make_samples",
@@ -83,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.result import CheckResult, FileResult
     from toolkit.demo import make_samples, run_demo
     from toolkit.issues import Issue, Rule, Severity
+    from toolkit.output.render import files_json
     from toolkit.output.report import report_json, write_csv, write_json, write_report
     from toolkit.read.reader import Submission, read_submission
     from toolkit.template import write_template, write_templates

@@ -128,4 +128,5 @@ STAMP_KEYS = (
     "unit",
     "amount_unit",
     "generated_at",  # left out of the committed generic template so it stays byte-stable
+    "round",  # the reporting round a template was made for (budget-toolkit template --round)
 )

@@ -265,6 +265,7 @@ def judge(
         catalog_version=sub.stamp.get("catalog_version"),
         catalog_sha256=sub.stamp.get("catalog_sha256"),
         generated_at=sub.stamp.get("generated_at"),
+        round_id=sub.stamp.get("round"),
         amount_unit=sub.amount_unit,
     )
     file_errors = _file_rules(j)

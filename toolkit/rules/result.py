@@ -56,6 +56,7 @@ class FileResult:
     catalog_version: str | None = None
     catalog_sha256: str | None = None
     generated_at: str | None = None
+    round_id: str | None = None  # the stamp's reporting round, when the template had one
     amount_unit: str = "元"
     rows_read: int = 0
     amount_read_fen: int = 0

@@ -84,6 +84,7 @@ class TemplateOptions:
     password: str | None = None
     stamp_time: bool | datetime | None = None
     deadline: str | None = None
+    round_id: str | None = None  # stamped as ``round``: a returned file names its round
 
     def __post_init__(self) -> None:
         if not isinstance(self.year, int) or not 1900 <= self.year <= 9999:
@@ -213,6 +214,7 @@ def template_stamp(catalog: Catalog, options: TemplateOptions) -> dict[str, str]
         "unit": options.unit or "",
         "amount_unit": options.amount_unit,
         "generated_at": options.generated_at,
+        "round": options.round_id or None,
     }
     return {k: v for k in form.STAMP_KEYS if (v := stamp[k]) is not None}
 
