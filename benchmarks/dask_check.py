@@ -31,8 +31,8 @@ _CATALOG: dict[str, Any] = {}
 def check_one(path: str, units: list[str] | None) -> dict[str, Any]:
     """Runs on a worker: check one file, keep only what the totals and the report need."""
     from toolkit.catalog import load_catalog
-    from toolkit.rules.result import ROW_COLUMNS
     from toolkit.rules.engine import CheckOptions, check_file
+    from toolkit.rules.result import ROW_COLUMNS
 
     catalog = _CATALOG.get("catalog")
     if catalog is None:  # once per worker process
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def mark_superseded(parts: list[dict[str, Any]]) -> None:
     """The toolkit's own cross-file rule (one unit, one year, two files) on compact results."""
-    from toolkit.rules.result import FileResult
     from toolkit.rules.engine import resolve_duplicates
+    from toolkit.rules.result import FileResult
 
     shells = [
         (

@@ -210,8 +210,8 @@ def test_committed_report_is_what_the_committed_submissions_give(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """examples/report.json is current: checking examples/submissions again reproduces it."""
-    from toolkit.rules.engine import check
     from toolkit.output.report import report_json
+    from toolkit.rules.engine import check
     from toolkit.totals.rollup import summarize
 
     examples = REPO / "examples"

@@ -24,10 +24,10 @@ from click.testing import CliRunner
 
 from toolkit.catalog import Catalog
 from toolkit.catalog.io import export_catalog
-from toolkit.rules.engine import check
 from toolkit.cli import cli
 from toolkit.output.annotate import annotate, annotate_file
 from toolkit.output.report import write_csv, write_json, write_report
+from toolkit.rules.engine import check
 from toolkit.safety import FORMULA_TRIGGERS, atomic_write, csv_safe
 from toolkit.template import write_template
 from toolkit.totals.rollup import summarize

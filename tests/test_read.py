@@ -19,8 +19,8 @@ from builders import (
 )
 
 from toolkit import form
-from toolkit.rules.engine import check, split_code, to_decimal
 from toolkit.read.reader import read_submission, scan_formulas_and_errors
+from toolkit.rules.engine import check, split_code, to_decimal
 
 
 def test_reads_the_form_by_its_labels(tmp_path: Path, catalog) -> None:

@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from test_rollup import make_result, make_row
 
 from toolkit.catalog import Catalog
-from toolkit.rules.result import CheckResult, FileResult
 from toolkit.issues import Issue, Rule
 from toolkit.output.render import files_json, rule_title
 from toolkit.output.report import (
@@ -27,6 +26,7 @@ from toolkit.output.report import (
     write_json,
     write_report,
 )
+from toolkit.rules.result import CheckResult, FileResult
 from toolkit.totals.rollup import RollupSummary, summarize
 
 EVIL = '=HYPERLINK("http://evil.example","点我")'

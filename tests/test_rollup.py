@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.catalog import Catalog
-from toolkit.rules.engine import check
-from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.issues import Issue, Rule
 from toolkit.money import fen_text
+from toolkit.rules.engine import check
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.totals.rollup import (
     NO_UNIT,
     STRICT_REASON,

@@ -12,9 +12,9 @@ from builders import build_submission, entry_part, line, patch_part, stamp_for
 
 from toolkit import form
 from toolkit.catalog import Catalog, load_catalog
+from toolkit.issues import Rule
 from toolkit.rules.engine import CheckOptions, check, check_file
 from toolkit.rules.result import ROW_COLUMNS
-from toolkit.issues import Rule
 
 E = form.SHEET_ENTRY
 

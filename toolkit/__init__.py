@@ -81,13 +81,13 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
     from toolkit.catalog.io import export_catalog, import_catalog
-    from toolkit.rules.engine import check
-    from toolkit.rules.result import CheckResult, FileResult
     from toolkit.demo import make_samples, run_demo
     from toolkit.issues import Issue, Rule, Severity
     from toolkit.output.render import files_json
     from toolkit.output.report import report_json, write_csv, write_json, write_report
     from toolkit.read.reader import Submission, read_submission
+    from toolkit.rules.engine import check
+    from toolkit.rules.result import CheckResult, FileResult
     from toolkit.template import write_template, write_templates
     from toolkit.totals.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize
     from toolkit.xlsx.preflight import Limits

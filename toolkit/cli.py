@@ -351,8 +351,8 @@ def _check_paths(
     progress: Any = None,
 ) -> tuple[Any, tuple[str, ...]]:
     """Read and check PATHS with the reading options `check` and `rollup` share."""
-    from toolkit.rules.engine import check
     from toolkit.form import load_units
+    from toolkit.rules.engine import check
 
     cap = _yuan(max_amount)
     try:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit import form
-from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.issues import Issue, Rule, Severity, column_letter
 from toolkit.money import fen_text
 from toolkit.read.reader import (
@@ -34,6 +33,7 @@ from toolkit.read.reader import (
     read_submission,
     squash,
 )
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
 from toolkit.xlsx import preflight
 
 if TYPE_CHECKING:  # pragma: no cover
