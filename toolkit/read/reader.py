@@ -108,6 +108,7 @@ class Submission:
     outside: list[tuple[int, int, Any]] = field(default_factory=list)  # values off the table
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    signature: dict[str, str] = field(default_factory=dict)  # 填报人/联系电话/... -> as typed
 
     @property
     def rows(self) -> list[TableRow]:
@@ -677,6 +678,21 @@ def _read_table(sub: Submission, grid: list[list[Any]], hr: int) -> None:
     _read_outside(sub, grid, hr, first, width, end)
 
 
+def _read_signature(sub: Submission, row: list[Any]) -> None:
+    """填报人、联系电话 ... as typed in the cell right of each label (or after its colon)."""
+    for c, value in enumerate(row):
+        if not isinstance(value, str):
+            continue
+        text = squash(value)
+        for label in form.SIGNATURE_LABELS[:4]:
+            if text.startswith(label) and label not in sub.signature:
+                rest = text[len(label) :].lstrip(":：")
+                if not rest and c + 1 < len(row) and not is_blank(row[c + 1]):
+                    rest = as_text(row[c + 1]).strip()
+                if rest:
+                    sub.signature[label] = rest
+
+
 def _read_outside(
     sub: Submission, grid: list[list[Any]], hr: int, first: int, width: int, end: int
 ) -> None:
@@ -714,7 +730,10 @@ def _read_outside(
         sub.outside.append((sub.total_row, c, value))
     for r in range(sub.total_row, len(grid)):
         row = grid[r]
-        if row.count("") == len(row) or _is_signature_row(row):
+        if row.count("") == len(row):
+            continue
+        if _is_signature_row(row):
+            _read_signature(sub, row)
             continue
         for c, value in enumerate(row, start=1):
             if is_blank(value):

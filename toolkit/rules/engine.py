@@ -266,6 +266,7 @@ def judge(
         catalog_sha256=sub.stamp.get("catalog_sha256"),
         generated_at=sub.stamp.get("generated_at"),
         round_id=sub.stamp.get("round"),
+        signature=dict(sub.signature),
         amount_unit=sub.amount_unit,
     )
     file_errors = _file_rules(j)

@@ -57,6 +57,7 @@ class FileResult:
     catalog_sha256: str | None = None
     generated_at: str | None = None
     round_id: str | None = None  # the stamp's reporting round, when the template had one
+    signature: dict[str, str] = field(default_factory=dict)  # 填报人, 联系电话 ... as typed
     amount_unit: str = "元"
     rows_read: int = 0
     amount_read_fen: int = 0
