@@ -10,7 +10,7 @@ Two ways to get a filled-in workbook, both returning the path written:
   keeping its dropdowns, formulas and hidden sheets; ``build_from_template(...)`` writes
   the template first (``pytest.importorskip`` is NOT used: call ``has_template()``).
 
-Rows are dicts keyed by field name (``toolkit.read.FIELD_BY_LABEL`` values: ``project``,
+Rows are dicts keyed by field name (``toolkit.form.FIELDS`` names: ``project``,
 ``code``, ``amount``, ``method`` ...); ``line(**overrides)`` gives a valid line item to
 start from, so a test states only what it is about::
 
@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import form
-from toolkit.read.reader import FIELD_BY_LABEL, find_header, label_key
+from toolkit.read.header import find_header
+from toolkit.text import label_key
 
-FIELDS = tuple(FIELD_BY_LABEL.values())  # header order of the form
-FIELD_LABELS = {
-    f: (form.amount_header("元") if f == "amount" else lbl) for lbl, f in FIELD_BY_LABEL.items()
-}
+FIELDS = tuple(f.name for f in form.FIELDS)  # header order of the form
+FIELD_LABELS = {f.name: f.header("元") for f in form.FIELDS}
 TITLE = "{year}年度政府购买服务预算表"
 
 # A valid catalogue leaf of the built-in catalogue and a valid line around it.
@@ -198,7 +197,7 @@ def fill_template(
     grid = [list(r) for r in ws.iter_rows(max_row=60, values_only=True)]
     found = find_header(grid)
     assert found is not None, f"no header row in {template}"
-    hr, columns, _, _ = found
+    hr, columns = found.row - 1, found.columns
     if unit is not None:
         for r, row in enumerate(grid[:hr]):
             for c, value in enumerate(row):
@@ -255,10 +254,10 @@ def patch_part(path: Path, part: str, old: str | bytes, new: str | bytes, count:
 
 def entry_part(path: Path) -> str:
     """The zip member holding the entry sheet (``xl/worksheets/sheetN.xml``)."""
-    import zipfile
 
-    from toolkit.read.reader import sheet_parts
+    from toolkit.xlsx.package import Package
 
-    with zipfile.ZipFile(path) as zf:
-        parts = sheet_parts(zf)
-    return parts[form.SHEET_ENTRY]
+    with Package(path) as pkg:
+        info = pkg.workbook.sheet(form.SHEET_ENTRY)
+    assert info is not None
+    return info.part

@@ -211,7 +211,7 @@ def test_committed_report_is_what_the_committed_submissions_give(
 ) -> None:
     """examples/report.json is current: checking examples/submissions again reproduces it."""
     from toolkit.output.report import report_json
-    from toolkit.rules.engine import check
+    from toolkit.rules.batch import check
     from toolkit.totals.rollup import summarize
 
     examples = REPO / "examples"
@@ -230,7 +230,7 @@ def test_a_sample_resaved_by_libreoffice_checks_the_same(
     demo: DemoResult, catalog: Catalog, tmp_path: Path, lo_convert: Any
 ) -> None:
     """The samples are ordinary workbooks: LibreOffice opens, recalculates and re-saves them."""
-    from toolkit.rules.engine import check
+    from toolkit.rules.batch import check
     from toolkit.totals.rollup import summarize
 
     original = demo.samples.submissions[3]

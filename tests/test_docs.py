@@ -8,7 +8,7 @@ import click
 import pytest
 
 from toolkit.cli import cli
-from toolkit.issues import Rule
+from toolkit.rules import registry
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -45,7 +45,7 @@ def test_options_documented(name: str, command: click.Command) -> None:
 
 
 def test_rules_table_in_readme() -> None:
-    for rule in Rule:
+    for rule in registry.all_rules():
         assert f"`{rule.id}`" in README, rule.id
 
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from toolkit import form
 from toolkit.catalog import Catalog, load_catalog
-from toolkit.rules.engine import check
+from toolkit.rules.batch import check
 from toolkit.totals.rollup import reconcile, rollup
 
 CATALOG = load_catalog()

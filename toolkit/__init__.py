@@ -17,15 +17,15 @@ _API = {
     "Entry": "toolkit.catalog.model",
     "load_catalog": "toolkit.catalog.model",
     "validate_catalog": "toolkit.catalog.model",
-    "Submission": "toolkit.read.reader",
-    "read_submission": "toolkit.read.reader",
-    "check": "toolkit.rules.engine",
+    "Submission": "toolkit.read.submission",
+    "read_submission": "toolkit.read.submission",
+    "check": "toolkit.rules.batch",
     "CheckResult": "toolkit.rules.result",
     "FileResult": "toolkit.rules.result",
     "import_catalog": "toolkit.catalog.io",
     "export_catalog": "toolkit.catalog.io",
     "Issue": "toolkit.issues",
-    "Rule": "toolkit.issues",
+    "Rule": "toolkit.rules.registry",
     "Severity": "toolkit.issues",
     "Limits": "toolkit.xlsx.preflight",
     "write_template": "toolkit.template.writer",
@@ -82,11 +82,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog, CatalogError, Entry, load_catalog, validate_catalog
     from toolkit.catalog.io import export_catalog, import_catalog
     from toolkit.demo import make_samples, run_demo
-    from toolkit.issues import Issue, Rule, Severity
+    from toolkit.issues import Issue, Severity
     from toolkit.output.render import files_json
     from toolkit.output.report import report_json, write_csv, write_json, write_report
-    from toolkit.read.reader import Submission, read_submission
-    from toolkit.rules.engine import check
+    from toolkit.read.submission import Submission, read_submission
+    from toolkit.rules.batch import check
+    from toolkit.rules.registry import Rule
     from toolkit.rules.result import CheckResult, FileResult
     from toolkit.template import write_template, write_templates
     from toolkit.totals.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize

@@ -352,7 +352,7 @@ def _check_paths(
 ) -> tuple[Any, tuple[str, ...]]:
     """Read and check PATHS with the reading options `check` and `rollup` share."""
     from toolkit.form import load_units
-    from toolkit.rules.engine import check
+    from toolkit.rules.batch import check
 
     cap = _yuan(max_amount)
     try:

@@ -224,7 +224,7 @@ def fill_workbook(
     """
     from openpyxl import load_workbook
 
-    from toolkit.read.reader import find_header
+    from toolkit.read.header import find_header
     from toolkit.text import label_key
 
     wb = load_workbook(template)
@@ -233,7 +233,7 @@ def fill_workbook(
     found = find_header(grid)
     if found is None:
         raise ValueError(f"模板中找不到表头：{template}")
-    header, columns, _, _ = found
+    header, columns = found.row - 1, found.columns
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             key = label_key(value)[0]
@@ -367,7 +367,7 @@ def run_demo(
     ``report.json`` and ``csv/``. ``progress`` is passed to ``toolkit.check``.
     """
     from toolkit.catalog import load_catalog
-    from toolkit.rules.engine import check
+    from toolkit.rules.batch import check
     from toolkit.totals.rollup import summarize
 
     out = Path(outdir)

@@ -1,14 +1,18 @@
-"""The budget form's fixed vocabulary, shared by the template writer and the reader.
+"""The budget form, specified once: its sheets, its columns, its lists, its units.
 
-Sheet names, header labels, the lists behind the dropdowns, the built-in unit list and
-the stamp keys live here once, so the template and the checker can never disagree.
+``FIELDS`` is the one spec of the entry sheet's columns (field name, Chinese label, kind,
+required, list of choices, input prompt, width); the template writer, the reader, the
+rules and the reports all derive from it, so they can never disagree. A new column is
+one new entry. ``AMOUNT_UNITS`` says, per amount unit, how many decimals an amount may
+carry and how many fen one unit is.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-TEMPLATE_FORMAT_VERSION = "1"
+TEMPLATE_FORMAT_VERSION = "2"  # 2: the stamp names the number of input rows
 
 # -- sheets ---------------------------------------------------------------------------
 SHEET_GUIDE = "填报说明"
@@ -32,33 +36,35 @@ COL_AMOUNT = "预算金额"  # the header reads 预算金额（元） or 预算�
 COL_TARGET = "绩效目标"
 COL_NOTE = "备注"
 
-AMOUNT_UNITS = ("元", "万元")
+
+@dataclass(frozen=True)
+class AmountUnit:
+    """An amount unit of the form: its name, the decimals an amount may carry (so that
+    the smallest step is one fen), fen per unit, and the number format the template uses."""
+
+    name: str
+    decimals: int
+    fen: int
+    number_format: str
+
+
+AMOUNT_UNIT_SPECS = {
+    "元": AmountUnit("元", 2, 100, "#,##0.00"),
+    "万元": AmountUnit("万元", 6, 1_000_000, "#,##0.00####"),
+}
+AMOUNT_UNITS = tuple(AMOUNT_UNIT_SPECS)
 
 
 def amount_header(unit: str = "元") -> str:
     return f"{COL_AMOUNT}（{unit}）"
 
 
-HEADER_LABELS: tuple[str, ...] = (
-    COL_SEQ,
-    COL_PROJECT,
-    COL_CODE,
-    COL_LEVEL1,
-    COL_LEVEL2,
-    COL_CONTENT,
-    COL_PROVIDER,
-    COL_PROVIDER_TYPE,
-    COL_METHOD,
-    COL_FUNDING,
-    amount_header("元"),
-    COL_TARGET,
-    COL_NOTE,
-)
-REQUIRED_COLUMNS = (COL_PROJECT, COL_CODE, COL_AMOUNT)
 TOTAL_LABEL = "合计"
 UNIT_LABEL = "填报单位"
 AMOUNT_UNIT_LABEL = "金额单位"
 SIGNATURE_LABELS = ("填报人", "联系电话", "单位负责人", "填报日期", "（单位盖章）")
+SUBTOTAL_LABELS = ("小计",)  # a row a clerk labels so is not a line item
+NOTE_PREFIXES = ("注", "说明", "备注")  # a note row below the table starts so
 
 # -- dropdown lists ---------------------------------------------------------------------
 PURCHASE_METHODS = (
@@ -74,11 +80,56 @@ PURCHASE_METHODS = (
 FUNDING_SOURCES = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "其他")
 # 政府购买服务管理办法（财政部令第102号）第六条
 PROVIDER_TYPES = ("企业", "社会组织", "事业单位", "农村集体经济组织", "基层群众性自治组织", "个人")
-LISTED_COLUMNS = {
-    COL_METHOD: PURCHASE_METHODS,
-    COL_FUNDING: FUNDING_SOURCES,
-    COL_PROVIDER_TYPE: PROVIDER_TYPES,
-}
+
+
+# -- the columns ---------------------------------------------------------------------------
+# kind: "seq" the row number the template writes; "text" free text; "code" the catalogue
+# code (a dropdown of "code name" labels); "derived" filled by the template's formula
+# from the code (never read); "list" one of ``choices``; "amount" the budget amount.
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    prompt: str = ""
+    width: int = 14
+
+    def header(self, amount_unit: str = "元") -> str:
+        """The header cell's text: the label, with the unit for the amount."""
+        return amount_header(amount_unit) if self.kind == "amount" else self.label
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("seq", COL_SEQ, "seq", width=6),
+    Field(
+        "project", COL_PROJECT, "text", True,
+        prompt="必填。填写项目的规范名称，如“居家养老服务项目”。", width=26,
+    ),
+    Field("code", COL_CODE, "code", True, width=24),
+    Field("level1", COL_LEVEL1, "derived", width=14),
+    Field("level2", COL_LEVEL2, "derived", width=14),
+    Field("content", COL_CONTENT, "text", prompt="简要说明购买的服务内容、数量和标准。", width=26),
+    Field("provider", COL_PROVIDER, "text", prompt="填写承接主体全称；尚未确定的填“待定”。", width=22),
+    Field(
+        "provider_type", COL_PROVIDER_TYPE, "list", choices=PROVIDER_TYPES,
+        prompt="按《政府购买服务管理办法》第六条选择承接主体类型。",
+    ),
+    Field("method", COL_METHOD, "list", choices=PURCHASE_METHODS, prompt="请从下拉列表中选择采购方式。"),
+    Field("funding", COL_FUNDING, "list", choices=FUNDING_SOURCES, prompt="请从下拉列表中选择资金来源。"),
+    Field("amount", COL_AMOUNT, "amount", True, width=18),
+    Field("target", COL_TARGET, "text", prompt="填写可衡量的产出和效果目标，如服务人次、满意度。", width=24),
+    Field("note", COL_NOTE, "text", prompt="其他需要说明的事项（可不填）。", width=18),
+)  # fmt: skip
+FIELD = {f.name: f for f in FIELDS}
+FIELD_BY_LABEL = {f.label: f for f in FIELDS}
+REQUIRED_FIELDS = tuple(f.name for f in FIELDS if f.required)
+TEXT_FIELDS = tuple(f.name for f in FIELDS if f.kind == "text")
+LIST_FIELDS = tuple(f.name for f in FIELDS if f.kind == "list")
+DERIVED_FIELDS = tuple(f.name for f in FIELDS if f.kind == "derived")
+LISTED_COLUMNS = {f.label: f.choices for f in FIELDS if f.kind == "list"}
+HEADER_LABELS: tuple[str, ...] = tuple(f.header("元") for f in FIELDS)
 
 # -- reporting units --------------------------------------------------------------------
 ZHENGZHOU_UNITS = (
@@ -129,4 +180,5 @@ STAMP_KEYS = (
     "amount_unit",
     "generated_at",  # left out of the committed generic template so it stays byte-stable
     "round",  # the reporting round a template was made for (budget-toolkit template --round)
+    "rows",  # the number of input rows: where the table ends, from the template itself
 )

@@ -53,3 +53,21 @@ def fen_sum(amounts: pd.Series) -> int:
     if int64_safe(values):
         return int(values.sum())
     return sum(int(v) for v in values)
+
+
+def yuan_text(amount: Decimal) -> str:
+    """Exact 元 as a decimal string with at least two places: ``Decimal('128000.456')``
+    -> ``"128000.456"``, ``Decimal('5')`` -> ``"5.00"`` (rejected amounts keep every digit)."""
+    d = amount.normalize() if amount == amount.to_integral_value() else amount
+    text = format(d, "f")
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def yuan_display(amount: Decimal) -> str:
+    """``yuan_text`` with thousands separators, for people."""
+    text = yuan_text(amount)
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}.{frac}"

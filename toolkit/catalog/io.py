@@ -72,10 +72,9 @@ def _read_rows(path: Path) -> tuple[list[list[str]], dict[str, Any] | None]:
 
     # A catalogue file is as untrusted as a submission: no zip bomb or far-flung cell
     # reaches openpyxl.
-    refused = [issue for issue in preflight(path) if issue.is_error]
-    if refused:
-        detail = "；".join(issue.message for issue in refused)
-        raise CatalogError(f"无法读取目录表格：{path}（{detail}）")
+    refused = preflight(path)
+    if refused is not None:
+        raise CatalogError(f"无法读取目录表格：{path}（{refused.detail or refused.kind}）")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file

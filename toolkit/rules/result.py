@@ -33,10 +33,12 @@ ROW_COLUMNS = (
     "provider_type",  # 承接主体类型
     "method",  # 购买方式
     "funding",  # 资金来源
-    "amount_fen",  # integer fen (pandas Int64: <NA> when the amount could not be read)
+    "amount_fen",  # integer fen (pandas Int64: <NA> when it is not a whole number of fen)
     "target",  # 绩效目标
     "note",  # 备注
     "amount_cell",  # A1 of the amount cell
+    "amount_read",  # the amount as read, in 元 (Decimal, any precision; None: not a number)
+    "hidden",  # bool: the row is hidden or filtered out (counted, but not on the print)
     "accepted",  # bool: no error on this row and its file counts
     "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
 )
@@ -58,6 +60,8 @@ class FileResult:
     generated_at: str | None = None
     round_id: str | None = None  # the stamp's reporting round, when the template had one
     signature: dict[str, str] = field(default_factory=dict)  # 填报人, 联系电话 ... as typed
+    content_hash: str = ""  # what the form says (toolkit.read.submission.content_hash)
+    mtime_ns: int = 0  # the file's modification time, as evidence between resubmissions
     amount_unit: str = "元"
     rows_read: int = 0
     amount_read_fen: int = 0

@@ -215,6 +215,7 @@ def template_stamp(catalog: Catalog, options: TemplateOptions) -> dict[str, str]
         "amount_unit": options.amount_unit,
         "generated_at": options.generated_at,
         "round": options.round_id or None,
+        "rows": str(options.rows),
     }
     return {k: v for k in form.STAMP_KEYS if (v := stamp[k]) is not None}
 

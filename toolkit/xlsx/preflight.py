@@ -6,8 +6,17 @@ openpyxl or calamine, because those libraries trust what the file says about its
 declared size, a DTD, a sheet whose cells span A1:XFD1048576 (calamine builds a dense
 range from the first to the last cell; openpyxl creates one object per merged cell). Every
 member is inflated here as a stream with a cap, so a zip bomb costs at most the cap, and
-time is bounded by ``Limits.max_seconds``. What comes back is a list of file-level
-``Issue`` values (empty when the file may be opened), never an exception.
+time is bounded by ``Limits.max_seconds``. What comes back is the ``FileProblem`` that
+refuses the file (None when it may be opened), never an exception: the rules stage
+turns it into the file's issue (file-unreadable, file-encrypted, file-format or
+limit-exceeded).
+
+The reader does not need the full scan: ``sniff`` (the bytes on disk) and
+``open_container`` (the zip directory, before anything is inflated) are cheap, and
+``inflate`` streams one member under the caps, so the reader inflates only the parts it
+parses, once. ``preflight`` runs all of it over every member, for the libraries that
+parse the whole package themselves (openpyxl for a catalogue import or an annotated
+copy).
 
 The reader relies on this: after ``preflight(path)`` returns ``[]`` the file is a real
 ``.xlsx`` (not encrypted, no macros, no DTD), its members inflate to no more than
@@ -32,7 +41,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import IO, Any
 
-from toolkit.issues import Issue, Rule, a1
+from toolkit.issues import a1
 
 MB = 1024 * 1024
 
@@ -110,7 +119,7 @@ class Limits:
         """A limit's value as a person reads it, e.g. ``512 MB`` or ``500,000 行``."""
         value = getattr(self, name)
         if name.endswith("_bytes"):
-            return _size(value)
+            return show_size(value)
         unit = {
             "max_compression_ratio": " 倍",
             "max_rows": " 行",
@@ -130,18 +139,26 @@ _OUT_CHUNK = 1 * MB  # inflated bytes produced at a time
 _SMALL_PART = 8 * MB  # parts kept for parsing (workbook.xml, rels, content types)
 
 
-class LimitExceeded(Exception):
-    """A limit was hit; ``issue(file)`` turns it into the ``limit-exceeded`` issue."""
+class FileProblem(Exception):
+    """Why a file cannot be read at all. ``kind`` is ``unreadable``, ``encrypted``,
+    ``format`` (not an .xlsx workbook) or ``limit`` (a safety limit, named by ``limit``);
+    ``detail`` says it in Chinese for the clerk."""
+
+    def __init__(self, kind: str, detail: str = "", *, limit: str = "", sheet: str = "") -> None:
+        super().__init__(detail or kind)
+        self.kind = kind
+        self.detail = detail
+        self.limit = limit
+        self.sheet = sheet
+
+
+class LimitExceeded(FileProblem):
+    """A safety limit was hit; the detail names it and its value."""
 
     def __init__(self, limit: str, found: str, limits: Limits, sheet: str = "") -> None:
-        self.limit = limit
+        super().__init__("limit", _limit_detail(limit, found, limits), limit=limit, sheet=sheet)
         self.found = found
         self.limits = limits
-        self.sheet = sheet
-        super().__init__(_limit_detail(limit, found, limits))
-
-    def issue(self, file: str | Path) -> Issue:
-        return exceeded(file, self.limit, self.found, self.limits, sheet=self.sheet)
 
 
 class Deadline:
@@ -164,33 +181,11 @@ class Deadline:
             raise LimitExceeded("max_seconds", f"{doing}用时 {spent:.1f} 秒", self.limits)
 
 
-def exceeded(
-    file: str | Path,
-    limit: str,
-    found: str,
-    limits: Limits = DEFAULT_LIMITS,
-    *,
-    sheet: str = "",
-    row: int | None = None,
-    column: int | None = None,
-) -> Issue:
-    """The ``limit-exceeded`` issue, naming the limit and its value (for the reader too)."""
-    return Issue.make(
-        Rule.LIMIT_EXCEEDED,
-        file=str(file),
-        sheet=sheet,
-        row=row,
-        column=column,
-        detail=_limit_detail(limit, found, limits),
-        limit=limit,
-    )
-
-
 def _limit_detail(limit: str, found: str, limits: Limits) -> str:
     return f"{found}，超过上限 {limits.show(limit)}（{limit}）"
 
 
-def _size(n: float) -> str:
+def show_size(n: float) -> str:
     if n >= 1024 * MB:
         return f"{n / (1024 * MB):,.1f} GB"
     if n >= MB:
@@ -215,65 +210,73 @@ _MAGICS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-class _Unreadable(Exception):
-    """The container is corrupt; the message is the Chinese detail."""
+def _unreadable(detail: str) -> FileProblem:
+    return FileProblem("unreadable", detail)
 
 
-class _Format(Exception):
-    """Not an .xlsx workbook; the message says what it is."""
+def _format(detail: str) -> FileProblem:
+    return FileProblem("format", detail)
 
 
-class _Encrypted(Exception):
-    """Password-protected."""
-
-
-def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Issue]:
-    """File-level issues for ``path`` (empty list: safe to open), bounded in time and memory."""
+def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> FileProblem | None:
+    """Why ``path`` must not be opened (None: safe to open), bounded in time and memory."""
     path = Path(path)
-    file = str(path)
     deadline = Deadline(limits)
     try:
-        _check(path, limits, deadline)
-    except LimitExceeded as exc:
-        return [exc.issue(file)]
-    except _Encrypted:
-        return [Issue.make(Rule.FILE_ENCRYPTED, file=file)]
-    except _Format as exc:
-        return [Issue.make(Rule.FILE_FORMAT, file=file, detail=str(exc))]
-    except _Unreadable as exc:
-        return [Issue.make(Rule.FILE_UNREADABLE, file=file, detail=str(exc))]
+        with guarded():
+            size = sniff(path, limits)
+            with path.open("rb") as fp:
+                zf = open_container(fp, size, limits)
+                _scan_members(fp, zf, size, limits, deadline)
+            suffix_check(path)
+    except FileProblem as problem:
+        return problem
+    return None
+
+
+@contextlib.contextmanager
+def guarded() -> Iterator[None]:
+    """Turn what a damaged or unreadable file raises into a ``FileProblem``."""
+    try:
+        yield
+    except FileProblem:
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, struct.error, NotImplementedError):
-        return [Issue.make(Rule.FILE_UNREADABLE, file=file, detail="压缩包结构损坏")]
+        raise _unreadable("压缩包结构损坏") from None
     except PermissionError:
-        return [Issue.make(Rule.FILE_UNREADABLE, file=file, detail="没有读取权限")]
+        raise _unreadable("没有读取权限") from None
     except OSError as exc:  # a failing disk or network share: say so, keep the batch going
-        detail = f"读取出错：{exc.strerror or exc}"
-        return [Issue.make(Rule.FILE_UNREADABLE, file=file, detail=detail)]
-    return []
+        raise _unreadable(f"读取出错：{exc.strerror or exc}") from None
 
 
-def _check(path: Path, limits: Limits, deadline: Deadline) -> None:
+def sniff(path: Path, limits: Limits) -> int:
+    """The file on disk: a regular, non-empty file within the size limit, and an .xlsx
+    package by its first bytes (an encrypted or old Office file, a PDF ... otherwise).
+    Returns its size."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise _Unreadable("文件不存在") from None
+        raise _unreadable("文件不存在") from None
     if not stat.S_ISREG(st.st_mode):  # a folder, a pipe or a device never opens as a file
-        raise _Unreadable("不是普通文件")
+        raise _unreadable("不是普通文件")
     if st.st_size == 0:
-        raise _Unreadable("文件为空，0 字节")
+        raise _unreadable("文件为空，0 字节")
     if st.st_size > limits.max_file_bytes:
-        raise LimitExceeded("max_file_bytes", f"文件大小 {_size(st.st_size)}", limits)
+        raise LimitExceeded("max_file_bytes", f"文件大小 {show_size(st.st_size)}", limits)
     with path.open("rb") as fp:
         head = fp.read(4096)
-        if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-            _check_zip(fp, st.st_size, limits, deadline)
-        elif head.startswith(CFB_MAGIC):
-            _check_cfb(path)
-        else:
-            raise _Format(_sniff(head))
+    if head.startswith(CFB_MAGIC):
+        _check_cfb(path)
+    if not (head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")):
+        raise _format(_sniff(head))
+    return int(st.st_size)
+
+
+def suffix_check(path: Path) -> None:
+    """A workbook saved with another program's suffix is refused by its name too."""
     suffix = path.suffix.lower()
     if suffix in OTHER_SPREADSHEET_SUFFIXES:
-        raise _Format(f"{OTHER_SPREADSHEET_SUFFIXES[suffix]}，按扩展名")
+        raise _format(f"{OTHER_SPREADSHEET_SUFFIXES[suffix]}，按扩展名")
 
 
 def _sniff(head: bytes) -> str:
@@ -326,21 +329,21 @@ def _check_cfb(path: Path) -> None:
     try:
         ole = olefile.OleFileIO(str(path))
     except Exception:  # olefile raises plain Exceptions on corrupt headers
-        raise _Unreadable("旧版 Office 复合文件已损坏") from None
+        raise _unreadable("旧版 Office 复合文件已损坏") from None
     with contextlib.closing(ole):
         streams = {"/".join(p).lower() for p in ole.listdir(streams=True, storages=True)}
         if "encryptioninfo" in streams or "encryptedpackage" in streams:
-            raise _Encrypted
+            raise FileProblem("encrypted")
         if "workbook" in streams or "book" in streams:
             name = "workbook" if "workbook" in streams else "book"
             if _biff_has_filepass(ole, name):
-                raise _Encrypted
-            raise _Format("Excel 97-2003 工作簿（.xls）")
+                raise FileProblem("encrypted")
+            raise _format("Excel 97-2003 工作簿（.xls）")
         if "worddocument" in streams:
-            raise _Format("Word 97-2003 文档（.doc）")
+            raise _format("Word 97-2003 文档（.doc）")
         if "powerpoint document" in streams:
-            raise _Format("PowerPoint 97-2003 演示文稿（.ppt）")
-    raise _Format("Office 97-2003 复合文件（不是工作簿）")
+            raise _format("PowerPoint 97-2003 演示文稿（.ppt）")
+    raise _format("Office 97-2003 复合文件（不是工作簿）")
 
 
 def _biff_has_filepass(ole: Any, name: str) -> bool:
@@ -367,7 +370,9 @@ _XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9
 _ALLOWED_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be"}
 
 
-def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> None:
+def open_container(fp: IO[bytes], size: int, limits: Limits) -> zipfile.ZipFile:
+    """The zip directory, checked before anything is inflated: member count, names,
+    what kind of package it is, declared sizes and ratios, encryption flags."""
     members = _central_directory_count(fp, size)
     if members is not None and members > limits.max_zip_members:
         raise LimitExceeded("max_zip_members", f"压缩包有 {members:,} 个成员", limits)
@@ -375,21 +380,21 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
     try:
         zf = zipfile.ZipFile(fp)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise _Unreadable("找不到压缩包目录，文件不完整或已损坏，可能是下载或拷贝中断") from None
+        raise _unreadable("找不到压缩包目录，文件不完整或已损坏，可能是下载或拷贝中断") from None
     infos = zf.infolist()
     if len(infos) > limits.max_zip_members:
         raise LimitExceeded("max_zip_members", f"压缩包有 {len(infos):,} 个成员", limits)
     names = {i.filename for i in infos}
     if len(names) != len(infos):
-        raise _Unreadable("压缩包中有重复的成员名")
+        raise _unreadable("压缩包中有重复的成员名")
     _classify_package(names)
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_uncompressed_bytes:
-        found = f"解压后声明大小 {_size(declared)}"
+        found = f"解压后声明大小 {show_size(declared)}"
         raise LimitExceeded("max_uncompressed_bytes", found, limits)
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _Encrypted
+            raise FileProblem("encrypted")
         if info.file_size > RATIO_FLOOR and (
             info.compress_size == 0
             or info.file_size / info.compress_size > limits.max_compression_ratio
@@ -397,6 +402,21 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
             ratio = info.file_size / max(info.compress_size, 1)
             found = f"成员 {info.filename} 声明的压缩比 {ratio:,.0f} 倍"
             raise LimitExceeded("max_compression_ratio", found, limits)
+    if "[Content_Types].xml" not in names:
+        raise _unreadable("缺少 [Content_Types].xml")
+    types = zf.getinfo("[Content_Types].xml")
+    if types.file_size > _SMALL_PART:
+        raise LimitExceeded("max_uncompressed_bytes", "[Content_Types].xml 过大", limits)
+    if _CT_MACRO.search(read_member(fp, types, size)):
+        raise _format("启用宏的工作簿（.xlsm）")
+    return zf
+
+
+def _scan_members(
+    fp: IO[bytes], zf: zipfile.ZipFile, size: int, limits: Limits, deadline: Deadline
+) -> None:
+    """Inflate every member under the caps: DTDs, real sizes and ratios, sheet extents."""
+    infos = zf.infolist()
     small: dict[str, bytes] = {}
     titles: dict[str, str] | None = None
     total = 0
@@ -423,15 +443,15 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
             else _XmlGuard(name, xml=is_sheet or lowered.endswith((".xml", ".rels", ".vml")))
         )
         produced = 0
-        for chunk, consumed in _inflate(fp, info, size):
+        for chunk, consumed in inflate(fp, info, size):
             deadline.check("解压检查")
             produced += len(chunk)
             total += len(chunk)
             if total > limits.max_uncompressed_bytes:
-                found = f"解压后实际大小超过 {_size(limits.max_uncompressed_bytes)}"
+                found = f"解压后实际大小超过 {show_size(limits.max_uncompressed_bytes)}"
                 raise LimitExceeded("max_uncompressed_bytes", found, limits)
             if produced > info.file_size:
-                raise _Unreadable(f"成员 {name} 实际解压大小超过声明大小，文件损坏或被篡改")
+                raise _unreadable(f"成员 {name} 实际解压大小超过声明大小，文件损坏或被篡改")
             if (
                 produced > RATIO_FLOOR
                 and produced / max(consumed, 1) > limits.max_compression_ratio
@@ -447,24 +467,20 @@ def _check_zip(fp: IO[bytes], size: int, limits: Limits, deadline: Deadline) -> 
             if keep and produced <= _SMALL_PART:
                 kept.append(chunk)
         if produced != info.file_size:
-            raise _Unreadable(f"成员 {name} 实际大小与声明不符，文件损坏或被篡改")
+            raise _unreadable(f"成员 {name} 实际大小与声明不符，文件损坏或被篡改")
         if xml is not None:
             xml.finish()
         if scan is not None:
             scan.finish()
             if scan.implicit:
                 positions = _Positions(scan)
-                for chunk, _ in _inflate(fp, info, size):
+                for chunk, _ in inflate(fp, info, size):
                     deadline.check("解压检查")
                     positions.feed(chunk)
                 positions.feed(b"", final=True)
             scan.check(limits)
         if keep:
             small[name] = b"".join(kept)
-    if "[Content_Types].xml" not in small:
-        raise _Unreadable("缺少 [Content_Types].xml")
-    if _CT_MACRO.search(small["[Content_Types].xml"]):
-        raise _Format("启用宏的工作簿（.xlsm）")
 
 
 _SMALL_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
@@ -474,20 +490,20 @@ def _classify_package(names: set[str]) -> None:
     """Say what a zip that is not an .xlsx workbook is (checked before inflating anything)."""
     lowered = {n.lower() for n in names}
     if any(n.endswith("vbaproject.bin") for n in lowered):
-        raise _Format("启用宏的工作簿（.xlsm），含 VBA 宏")
+        raise _format("启用宏的工作簿（.xlsm），含 VBA 宏")
     if "xl/workbook.xml" in names:
         return
     if "xl/workbook.bin" in lowered:
-        raise _Format("Excel 二进制工作簿（.xlsb）")
+        raise _format("Excel 二进制工作簿（.xlsb）")
     if "mimetype" in lowered and "content.xml" in lowered:
-        raise _Format("OpenDocument 文件（.ods 等）")
+        raise _format("OpenDocument 文件（.ods 等）")
     if "word/document.xml" in lowered:
-        raise _Format("Word 文档（.docx）")
+        raise _format("Word 文档（.docx）")
     if "ppt/presentation.xml" in lowered:
-        raise _Format("PowerPoint 演示文稿（.pptx）")
+        raise _format("PowerPoint 演示文稿（.pptx）")
     if "xl/workbook.xml" in lowered:
-        raise _Unreadable("工作簿部件名大小写不规范")
-    raise _Format("不含 Excel 工作簿的 zip 压缩包")
+        raise _unreadable("工作簿部件名大小写不规范")
+    raise _format("不含 Excel 工作簿的 zip 压缩包")
 
 
 def _central_directory_count(fp: IO[bytes], size: int) -> int | None:
@@ -515,18 +531,23 @@ def _central_directory_count(fp: IO[bytes], size: int) -> int | None:
     return int(struct.unpack_from("<Q", rec, 32)[0])
 
 
-def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[bytes, int]]:
+def read_member(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> bytes:
+    """One (small) member, inflated under its declared size and checked by its CRC."""
+    return b"".join(chunk for chunk, _ in inflate(fp, info, size))
+
+
+def inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[bytes, int]]:
     """Inflate one member from the raw file, ignoring its declared size: yields
     (inflated chunk, compressed bytes consumed so far), at most ``_OUT_CHUNK`` at a time."""
     fp.seek(info.header_offset)
     header = fp.read(30)
     if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
-        raise _Unreadable(f"成员 {info.filename} 的本地文件头损坏")
+        raise _unreadable(f"成员 {info.filename} 的本地文件头损坏")
     name_len, extra_len = struct.unpack_from("<HH", header, 26)
     start = info.header_offset + 30 + name_len + extra_len
     remaining = info.compress_size
     if start + remaining > size:
-        raise _Unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
+        raise _unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
     fp.seek(start)
     crc = 0
     consumed = 0
@@ -534,7 +555,7 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
         while remaining:
             buf = fp.read(min(_OUT_CHUNK, remaining))
             if not buf:
-                raise _Unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
+                raise _unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
             remaining -= len(buf)
             consumed += len(buf)
             crc = zlib.crc32(buf, crc)
@@ -546,25 +567,25 @@ def _inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[
                 buf = d.unconsumed_tail
             else:
                 if not remaining:
-                    raise _Unreadable(f"成员 {info.filename} 的压缩数据不完整")
+                    raise _unreadable(f"成员 {info.filename} 的压缩数据不完整")
                 buf = fp.read(min(_READ_CHUNK, remaining))
                 if not buf:
-                    raise _Unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
+                    raise _unreadable(f"成员 {info.filename} 的数据不完整，文件被截断")
                 remaining -= len(buf)
                 consumed += len(buf)
             try:
                 out = d.decompress(buf, _OUT_CHUNK)
             except zlib.error:
-                raise _Unreadable(f"成员 {info.filename} 的压缩数据损坏") from None
+                raise _unreadable(f"成员 {info.filename} 的压缩数据损坏") from None
             if out:
                 crc = zlib.crc32(out, crc)
                 yield out, consumed
             elif not d.eof and d.unconsumed_tail == buf:
-                raise _Unreadable(f"成员 {info.filename} 的压缩数据损坏")
+                raise _unreadable(f"成员 {info.filename} 的压缩数据损坏")
     else:  # ISO/IEC 29500-2 allows only stored and deflate
-        raise _Unreadable(f"成员 {info.filename} 使用了 .xlsx 不允许的压缩方式")
+        raise _unreadable(f"成员 {info.filename} 使用了 .xlsx 不允许的压缩方式")
     if crc != info.CRC:
-        raise _Unreadable(f"成员 {info.filename} 校验失败，CRC 不符，文件已损坏")
+        raise _unreadable(f"成员 {info.filename} 校验失败，CRC 不符，文件已损坏")
 
 
 class _XmlGuard:
@@ -601,7 +622,7 @@ class _XmlGuard:
         while pos >= 0:
             word = buf[pos + 2 : pos + 9].upper()
             if word.startswith((b"DOCTYPE", b"ENTITY")):
-                raise _Unreadable(
+                raise _unreadable(
                     f"部件 {self.name} 含有 DTD/实体声明，这是 XML 实体扩展攻击的特征，已拒绝读取"
                 )
             pos = buf.find(b"<!", pos + 2)
@@ -628,7 +649,7 @@ class _XmlGuard:
         match = _XML_ENCODING.search(head)
         if match and match.group(1).decode("ascii").lower() not in _ALLOWED_ENCODINGS:
             enc = match.group(1).decode("ascii")
-            raise _Unreadable(f"部件 {self.name} 使用了不支持的 XML 编码 {enc}")
+            raise _unreadable(f"部件 {self.name} 使用了不支持的 XML 编码 {enc}")
 
 
 _MAX_MATCH = 512  # longer than any tag matched below
@@ -732,7 +753,7 @@ class _SheetScan:
         sheet = self.name
         label = f"工作表“{sheet}”"
         if self.max_row > EXCEL_ROWS or self.max_col > EXCEL_COLUMNS:
-            raise _Unreadable(f"{label}的单元格地址超出 Excel 的范围，文件损坏或被篡改")
+            raise _unreadable(f"{label}的单元格地址超出 Excel 的范围，文件损坏或被篡改")
         if self.rows > limits.max_rows:
             raise LimitExceeded("max_rows", f"{label}有 {self.rows:,} 行", limits, sheet)
         if self.cells > limits.max_cells:

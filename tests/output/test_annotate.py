@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from builders import build_from_template, build_submission, line
 from openpyxl import load_workbook
+from toolkit.read.reader import sheet_parts
 
 from toolkit import form
 from toolkit.output.annotate import ERROR_FILL, ISSUE_SHEET, WARNING_FILL, annotate
-from toolkit.read.reader import sheet_parts
-from toolkit.rules.engine import check
+from toolkit.rules.batch import check
 
 
 def _lists(ws) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]

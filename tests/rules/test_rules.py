@@ -12,8 +12,10 @@ from builders import build_submission, entry_part, line, patch_part, stamp_for
 
 from toolkit import form
 from toolkit.catalog import Catalog, load_catalog
-from toolkit.issues import Rule
-from toolkit.rules.engine import CheckOptions, check, check_file
+from toolkit.rules import registry
+from toolkit.rules.batch import check
+from toolkit.rules.engine import check_file
+from toolkit.rules.options import CheckOptions
 from toolkit.rules.result import ROW_COLUMNS
 
 E = form.SHEET_ENTRY
@@ -185,7 +187,7 @@ def test_one_workbook_per_rule(tmp_path: Path, case: str) -> None:
     path = make(tmp_path)
     result = check(path)
     assert _issues(result) == expected
-    rule = Rule.by_id(expected[0][0])
+    rule = registry.get(expected[0][0])
     issue = result.files[0].issues[0]
     assert issue.severity == rule.severity.value
     assert issue.message and "{" not in issue.message
@@ -208,7 +210,7 @@ def test_every_rule_has_a_case_or_a_dedicated_test() -> None:
         "duplicate-submission",
         "superseded-submission",
     }
-    assert covered == {r.id for r in Rule}
+    assert covered == {r.id for r in registry.all_rules()}
 
 
 def test_file_level_errors_reject_every_row(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from toolkit.catalog import (
     validate_catalog,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO.parent / "shared" / "sources" / "zhengzhou_civil_affairs_catalog_2020.txt"
 
 

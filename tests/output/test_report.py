@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from test_rollup import make_result, make_row
+from totals_helpers import make_result, make_row
 
 from toolkit.catalog import Catalog
-from toolkit.issues import Issue, Rule
 from toolkit.output.render import files_json, rule_title
 from toolkit.output.report import (
     SHEETS,
@@ -26,6 +25,7 @@ from toolkit.output.report import (
     write_json,
     write_report,
 )
+from toolkit.rules import registry
 from toolkit.rules.result import CheckResult, FileResult
 from toolkit.totals.rollup import RollupSummary, summarize
 
@@ -51,12 +51,14 @@ def result(catalog: Catalog) -> CheckResult:
                  reasons="amount-negative", row=10),
     ]  # fmt: skip
     bad = [
-        Issue.make(Rule.AMOUNT_NOT_NUMBER, file="js.xlsx", sheet="预算表", row=9, column=11,
+        registry.get("amount-not-number").issue( file="js.xlsx", sheet="预算表", row=9, column=11,
                    value="十万"),
-        Issue.make(Rule.AMOUNT_NEGATIVE, file="js.xlsx", sheet="预算表", row=10, column=11,
+        registry.get("amount-negative").issue( file="js.xlsx", sheet="预算表", row=10, column=11,
                    value="-42"),
     ]  # fmt: skip
-    superseded = Issue.make(Rule.SUPERSEDED_SUBMISSION, file="js-old.xlsx", detail="以 js 为准")
+    superseded = registry.get("superseded-submission").issue(
+        file="js-old.xlsx", detail="以 js 为准"
+    )
     files = [
         FileResult("zy.xlsx", unit="中原区", year=2027),
         FileResult("js-old.xlsx", status="errors", unit="金水区", year=2027, counts=False,
@@ -245,11 +247,11 @@ def test_problems_sheet_lists_rejected_rows_with_amounts_and_every_issue(report:
 
 
 def test_a_file_level_error_explains_every_row_it_rejects(catalog: Catalog, tmp_path: Path) -> None:
-    unit_issue = Issue.make(
-        Rule.UNIT_UNKNOWN, file="x.xlsx", sheet="预算表", row=2, column=3, value="管城区"
+    unit_issue = registry.get("unit-unknown").issue(
+        file="x.xlsx", sheet="预算表", row=2, column=3, value="管城区"
     )
-    code_issue = Issue.make(
-        Rule.UNKNOWN_CODE, file="x.xlsx", sheet="预算表", row=5, column=3, value="9"
+    code_issue = registry.get("unknown-code").issue(
+        file="x.xlsx", sheet="预算表", row=5, column=3, value="9"
     )
     rows = [
         make_row(catalog, "x.xlsx", "管城区", "033A0101", 100, row=4, accepted=False,

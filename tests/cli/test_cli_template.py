@@ -15,7 +15,7 @@ from toolkit import form
 from toolkit.cli import cli
 from toolkit.template import layout as t
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "templates" / "budget_template.xlsx"
 # The exact command that regenerates the committed template (also in the README).
 COMMITTED_ARGS = ["template", "--year", "2027", "-o"]

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from builders import build_submission, line, stamp_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from totals_helpers import make_result, make_row, random_rows
 
 from toolkit.catalog import Catalog
-from toolkit.issues import Issue, Rule
 from toolkit.money import fen_text
-from toolkit.rules.engine import check
-from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
+from toolkit.rules import registry
+from toolkit.rules.batch import check
+from toolkit.rules.result import CheckResult, FileResult
 from toolkit.totals.rollup import (
     NO_UNIT,
     STRICT_REASON,
@@ -31,61 +30,6 @@ from toolkit.totals.rollup import (
 
 
 # -- a CheckResult built directly from result.py's dataclasses -------------------------------
-def make_row(catalog: Catalog, file: str, unit: str | None, code: str | None, fen: Any, **kw: Any):
-    """One ROW_COLUMNS record; level codes come from the catalogue as the checker derives them."""
-    known = code is not None and code in catalog
-    row: dict[str, Any] = dict.fromkeys(ROW_COLUMNS)
-    row.update(
-        file=file,
-        sheet="预算表",
-        row=4,
-        unit=unit,
-        year=2027,
-        project="项目",
-        code=code,
-        level1=catalog.ancestor(code, 1).code if known else None,
-        level2=catalog.ancestor(code, 2).code if known and catalog[code].level >= 2 else None,
-        amount_fen=fen,
-        amount_cell="K4",
-        accepted=True,
-        reasons="",
-    )
-    row.update(kw)
-    return row
-
-
-def make_result(
-    catalog: Catalog,
-    rows: Iterable[Mapping[str, Any]],
-    files: Iterable[FileResult] | None = None,
-) -> CheckResult:
-    """A CheckResult over ``rows``; one clean FileResult per file unless ``files`` is given."""
-    rows = list(rows)
-    for i, row in enumerate(rows):
-        row.setdefault("row", 4 + i)
-    if files is None:
-        seen: dict[str, FileResult] = {}
-        for row in rows:
-            seen.setdefault(row["file"], FileResult(row["file"], unit=row["unit"], year=2027))
-        files = seen.values()
-    frame = pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
-    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
-    frame["accepted"] = frame["accepted"].astype(bool)
-    return CheckResult(catalog=catalog, files=list(files), all_rows=frame)
-
-
-def random_rows(catalog: Catalog, seed: int, n: int = 300) -> list[dict[str, Any]]:
-    rng = random.Random(seed)
-    units = ["中原区", "二七区", "金水区", "登封市"]
-    leaves = [e.code for e in catalog.leaves]
-    rows = []
-    for _ in range(n):
-        unit = rng.choice(units)
-        fen = rng.choice([rng.randrange(0, 100), rng.randrange(0, 10**9), rng.randrange(0, 10**13)])
-        rows.append(make_row(catalog, f"{unit}.xlsx", unit, rng.choice(leaves), fen))
-    return rows
-
-
 # -- exact totals ---------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_totals_match_an_independent_decimal_sum(catalog: Catalog, seed: int) -> None:
@@ -255,7 +199,7 @@ def _batch_with_one_bad_file(catalog: Catalog) -> CheckResult:
         make_row(catalog, "bad.xlsx", "金水区", "033A0102", 3000),
         make_row(catalog, "bad.xlsx", "金水区", "0", 5, accepted=False, reasons="unknown-code"),
     ]
-    bad_issue = Issue.make(Rule.UNKNOWN_CODE, file="bad.xlsx", sheet="预算表", row=6, column=3)
+    bad_issue = registry.get("unknown-code").issue(file="bad.xlsx", sheet="预算表", row=6, column=3)
     files = [
         FileResult("good.xlsx", unit="中原区", year=2027),
         FileResult("bad.xlsx", status="errors", unit="金水区", year=2027, issues=[bad_issue]),
@@ -277,7 +221,9 @@ def test_strict_leaves_out_every_row_of_a_file_with_an_error(catalog: Catalog) -
 
 
 def test_strict_keeps_files_with_warnings_only(catalog: Catalog) -> None:
-    warning = Issue.make(Rule.TOTAL_MISMATCH, file="a.xlsx", sheet="预算表", row=9, column=11)
+    warning = registry.get("value-outside-table").issue(
+        file="a.xlsx", sheet="预算表", row=9, column=11
+    )
     rows = [make_row(catalog, "a.xlsx", "中原区", "033A0101", 1000)]
     files = [FileResult("a.xlsx", unit="中原区", year=2027, issues=[warning])]
     rec = reconcile(make_result(catalog, rows, files), strict=True)

@@ -17,10 +17,11 @@ from builders import (
     patch_part,
     stamp_for,
 )
+from toolkit.read.reader import read_submission, scan_formulas_and_errors
 
 from toolkit import form
-from toolkit.read.reader import read_submission, scan_formulas_and_errors
-from toolkit.rules.engine import check, split_code, to_decimal
+from toolkit.rules.batch import check
+from toolkit.rules.values import split_code
 
 
 def test_reads_the_form_by_its_labels(tmp_path: Path, catalog) -> None:

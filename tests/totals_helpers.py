@@ -1,0 +1,72 @@
+"""Row records and check results built by hand, for the roll-up and report tests."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from toolkit.catalog import Catalog
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
+
+
+def make_row(catalog: Catalog, file: str, unit: str | None, code: str | None, fen: Any, **kw: Any):
+    """One ROW_COLUMNS record; level codes come from the catalogue as the checker derives them."""
+    known = code is not None and code in catalog
+    row: dict[str, Any] = dict.fromkeys(ROW_COLUMNS)
+    row.update(
+        file=file,
+        sheet="预算表",
+        row=4,
+        unit=unit,
+        year=2027,
+        project="项目",
+        code=code,
+        level1=catalog.ancestor(code, 1).code if known else None,
+        level2=catalog.ancestor(code, 2).code if known and catalog[code].level >= 2 else None,
+        amount_fen=fen,
+        amount_cell="K4",
+        amount_read=None if fen is None or fen != fen else Decimal(int(fen)).scaleb(-2),
+        hidden=False,
+        accepted=True,
+        reasons="",
+    )
+    row.update(kw)
+    return row
+
+
+def make_result(
+    catalog: Catalog,
+    rows: Iterable[Mapping[str, Any]],
+    files: Iterable[FileResult] | None = None,
+) -> CheckResult:
+    """A CheckResult over ``rows``; one clean FileResult per file unless ``files`` is given."""
+    rows = list(rows)
+    for i, row in enumerate(rows):
+        row.setdefault("row", 4 + i)
+    if files is None:
+        seen: dict[str, FileResult] = {}
+        for row in rows:
+            seen.setdefault(row["file"], FileResult(row["file"], unit=row["unit"], year=2027))
+        files = seen.values()
+    frame = pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
+    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
+    frame["accepted"] = frame["accepted"].astype(bool)
+    frame["hidden"] = frame["hidden"].fillna(False).astype(bool)
+    frame["amount_read"] = frame["amount_read"].astype(object)
+    return CheckResult(catalog=catalog, files=list(files), all_rows=frame)
+
+
+def random_rows(catalog: Catalog, seed: int, n: int = 300) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    units = ["中原区", "二七区", "金水区", "登封市"]
+    leaves = [e.code for e in catalog.leaves]
+    rows = []
+    for _ in range(n):
+        unit = rng.choice(units)
+        fen = rng.choice([rng.randrange(0, 100), rng.randrange(0, 10**9), rng.randrange(0, 10**13)])
+        rows.append(make_row(catalog, f"{unit}.xlsx", unit, rng.choice(leaves), fen))
+    return rows

@@ -1,0 +1,381 @@
+"""Where the table is, from the template's own structure, and everything around it.
+
+The table runs from the row below the header to the row above the form's 合计 row. The
+合计 row is the last row (above the signature block) whose label cell says 合计 or 总计;
+without one, the signature block ends the table, and without that the template's stamped
+row count does. Inside that range every row is a line item, whatever its 项目名称 begins
+with and whether its 序号 was cleared; nothing else ends the table. The signature block
+is the row where at least two of the form's signature labels (填报人, 联系电话 ...) stand
+as labels in cells of their own.
+
+Every value outside the table is kept as a ``Stray`` by region (above the header, beside
+the table, in the 合计 row, in the signature block, after a note, below the table), with
+exact counts and a bounded number of examples, so a file with millions of stray cells
+yields a handful of facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from toolkit import form
+from toolkit.read.header import Header, looks_like_line_item
+from toolkit.text import squash
+from toolkit.xlsx.cells import EMPTY, FORMULA, KIND_MASK, TEXT, Cells
+from toolkit.xlsx.sheet import Worksheet
+
+TOTAL_LABELS = (form.TOTAL_LABEL, "总计")
+EXAMPLES_PER_REGION = 20
+REGIONS = {
+    "above": "表头上方",
+    "beside": "表格右侧",
+    "total": "合计行",
+    "signature": "签名栏",
+    "note": "说明文字之后",
+    "below": "表格下方",
+}
+
+
+@dataclass
+class Column:
+    """One form field's cells over the table rows (aligned with ``Table.rows``)."""
+
+    kinds: np.ndarray  # uint8 per row: toolkit.xlsx.cells kinds, EMPTY where no cell
+    values: list[Any]
+    styles: np.ndarray  # int per row
+    formulas: dict[int, str]  # row position -> formula text
+
+    def kind(self, i: int) -> int:
+        return int(self.kinds[i]) & KIND_MASK
+
+    def is_formula(self, i: int) -> bool:
+        return bool(int(self.kinds[i]) & FORMULA)
+
+
+@dataclass
+class Stray:
+    region: str
+    row: int
+    col: int
+    kind: int
+    value: Any
+    line_like: bool
+
+
+@dataclass
+class Region:
+    """Values found in one region outside the table: counts and the first examples."""
+
+    name: str
+    cells: int = 0
+    line_like: int = 0
+    examples: list[Stray] = field(default_factory=list)
+    line_rows: list[int] = field(default_factory=list)  # rows with an amount or a code (bounded)
+
+    def add(self, stray: Stray) -> None:
+        self.cells += 1
+        self.line_like += stray.line_like
+        if len(self.examples) < EXAMPLES_PER_REGION or (
+            stray.line_like and sum(e.line_like for e in self.examples) < EXAMPLES_PER_REGION
+        ):
+            self.examples.append(stray)
+
+
+@dataclass
+class Table:
+    rows: list[int]
+    columns: dict[str, Column]
+    total_row: int | None
+    signature_row: int | None
+    end: int  # first row after the table
+    end_reason: str  # total | signature | stamp | sheet
+    subtotal_rows: list[int]
+    regions: dict[str, Region]
+    signature: dict[str, tuple[str, int, int]]  # label -> (value, row, col)
+    units_found: list[tuple[str, int, int]]  # 填报单位 texts found off the preamble
+
+
+@dataclass
+class _Index:
+    """The kept cells grouped by column (numpy), for the few lookups below."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    kinds: np.ndarray
+    cells: Cells
+
+    @classmethod
+    def of(cls, cells: Cells) -> _Index:
+        return cls(
+            np.frombuffer(cells.rows, dtype=np.int32).astype(np.int64)
+            if cells.rows.itemsize == 4
+            else np.array(cells.rows, dtype=np.int64),
+            np.array(cells.cols, dtype=np.int64),
+            np.frombuffer(bytes(cells.kinds), dtype=np.uint8),
+            cells,
+        )
+
+    def in_column(self, c: int) -> np.ndarray:
+        return np.flatnonzero(self.cols == c)
+
+
+def column_cells(ws: Worksheet, col: int) -> np.ndarray:
+    """Indices of the kept cells in one column, in row order."""
+    cols = (
+        np.frombuffer(ws.cells.cols, dtype=np.int32)
+        if ws.cells.cols.itemsize == 4
+        else np.array(ws.cells.cols)
+    )
+    return np.flatnonzero(cols == col)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def is_total_label(value: Any) -> bool:
+    return isinstance(value, str) and "计" in value and squash(value) in TOTAL_LABELS
+
+
+def is_subtotal_label(value: Any) -> bool:
+    return isinstance(value, str) and "计" in value and squash(value) in form.SUBTOTAL_LABELS
+
+
+def signature_label(value: Any) -> tuple[str, str] | None:
+    """(label, value after its colon) when a cell is one of the form's signature labels."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = squash(value)
+    for label, key in _SIGNATURE_KEYS:
+        if text == key or text == key.strip("()"):
+            return label, ""
+        if text.startswith(key) and text[len(key) : len(key) + 1] == ":":
+            return label, text[len(key) + 1 :]
+    return None
+
+
+_SIGNATURE_KEYS = tuple((label, squash(label)) for label in form.SIGNATURE_LABELS)
+
+
+def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table:
+    idx = _Index.of(ws.cells)
+    cells = ws.cells
+    h = header.row
+    amount_col = header.columns.get("amount")
+    first = min([*header.columns.values(), *header.extra.keys()])
+    label_cols = sorted(
+        c for c in header.columns.values() if c < (amount_col or 1 << 30) and c >= first
+    )
+    signature_row, signature = _signature(idx, h)
+    totals = _total_candidates(idx, label_cols, h, signature_row)
+    subtotals = _subtotal_rows(idx, label_cols, h)
+    total_row = totals[-1] if totals else None
+    if total_row is not None:
+        end, reason = total_row, "total"
+    elif signature_row is not None:
+        end, reason = signature_row, "signature"
+    elif stamp_rows:
+        end, reason = h + stamp_rows + 1, "stamp"
+    else:
+        end, reason = max(ws.max_row, h) + 1, "sheet"
+    inputs = [
+        c for name, c in header.columns.items() if form.FIELD[name].kind not in ("seq", "derived")
+    ]
+    in_range = (idx.rows > h) & (idx.rows < end)
+    data = (
+        in_range & np.isin(idx.cols, inputs) & ((idx.kinds != EMPTY) | ((idx.kinds & FORMULA) != 0))
+    )
+    rows = np.unique(idx.rows[data])
+    earlier_totals = set(totals[:-1])
+    rows = [int(r) for r in rows if int(r) not in earlier_totals and int(r) not in subtotals]
+    columns = _columns(idx, header, rows)
+    regions, units_found = _regions(ws, idx, header, h, end, total_row, signature_row, signature)
+    return Table(
+        rows=rows,
+        columns=columns,
+        total_row=total_row,
+        signature_row=signature_row,
+        end=end,
+        end_reason=reason,
+        subtotal_rows=sorted({*earlier_totals, *subtotals}),
+        regions=regions,
+        signature=signature,
+        units_found=units_found,
+    )
+
+
+def _signature(idx: _Index, h: int) -> tuple[int | None, dict[str, tuple[str, int, int]]]:
+    """The signature block's row (two or more labels in cells of their own) and what was
+    typed beside each label."""
+    cells = idx.cells
+    by_row: dict[int, list[tuple[int, str, str]]] = {}
+    text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h))
+    initials = {label[0] for label in form.SIGNATURE_LABELS} | {"单"}
+    for i in text.tolist():
+        value = cells.values[i]
+        if value[:1] not in initials and value.lstrip()[:1] not in initials:
+            continue
+        found = signature_label(value)
+        if found is not None:
+            by_row.setdefault(cells.rows[i], []).append((cells.cols[i], *found))
+    rows = [r for r, labels in by_row.items() if len({label for _, label, _ in labels}) >= 2]
+    if not rows:
+        return None, {}
+    row = min(rows)
+    typed: dict[str, tuple[str, int, int]] = {}
+    for col, label, after in by_row[row]:
+        if after:
+            typed[label] = (after, row, col)
+            continue
+        right = np.flatnonzero((idx.rows == row) & (idx.cols == col + 1))
+        if len(right):
+            i = int(right[0])
+            value = cells.values[i]
+            if value is not None and signature_label(value) is None:
+                typed[label] = (str(value).strip(), row, col + 1)
+    return row, typed
+
+
+def _total_candidates(
+    idx: _Index, label_cols: list[int], h: int, signature_row: int | None
+) -> list[int]:
+    cells = idx.cells
+    rows = set()
+    for c in label_cols:
+        for i in idx.in_column(c).tolist():
+            value = cells.values[i]
+            if value.__class__ is str and "计" in value and is_total_label(value):
+                r = cells.rows[i]
+                if r > h and (signature_row is None or r < signature_row):
+                    rows.add(r)
+    return sorted(rows)
+
+
+def _subtotal_rows(idx: _Index, label_cols: list[int], h: int) -> set[int]:
+    cells = idx.cells
+    found = set()
+    for c in label_cols[:1]:
+        for i in idx.in_column(c).tolist():
+            if cells.rows[i] > h and is_subtotal_label(cells.values[i]):
+                found.add(cells.rows[i])
+    return found
+
+
+def _columns(idx: _Index, header: Header, rows: list[int]) -> dict[str, Column]:
+    cells = idx.cells
+    table_rows = np.array(rows, dtype=np.int64)
+    n = len(rows)
+    styles_all = np.array(cells.styles, dtype=np.int64)
+    out: dict[str, Column] = {}
+    for name, c in header.columns.items():
+        sel = idx.in_column(c)
+        pos = np.searchsorted(table_rows, idx.rows[sel])
+        pos = np.minimum(pos, max(n - 1, 0))
+        hit = (table_rows[pos] == idx.rows[sel]) if n else np.zeros(len(sel), bool)
+        sel, pos = sel[hit], pos[hit]
+        kinds = np.zeros(n, dtype=np.uint8)
+        kinds[pos] = idx.kinds[sel]
+        styles = np.zeros(n, dtype=np.int64)
+        styles[pos] = styles_all[sel]
+        values: list[Any] = [None] * n
+        formulas: dict[int, str] = {}
+        got = cells.formulas
+        for i, k in zip(sel.tolist(), pos.tolist(), strict=True):
+            values[k] = cells.values[i]
+            if i in got:
+                formulas[k] = got[i]
+        out[name] = Column(kinds, values, styles, formulas)
+    return out
+
+
+def _regions(
+    ws: Worksheet,
+    idx: _Index,
+    header: Header,
+    h: int,
+    end: int,
+    total_row: int | None,
+    signature_row: int | None,
+    signature: dict[str, tuple[str, int, int]],
+) -> tuple[dict[str, Region], list[tuple[str, int, int]]]:
+    cells = idx.cells
+    regions = {name: Region(name) for name in REGIONS}
+    units: list[tuple[str, int, int]] = []
+    form_cols = set(header.columns.values()) | {second for _, _, second in header.duplicates}
+    amount_col = header.columns.get("amount")
+    sig_cells = {(signature_row, c) for _, (_, _, c) in signature.items()}
+    note_from: int | None = None
+
+    def region_of(r: int, c: int, value: Any) -> str | None:
+        nonlocal note_from
+        if r <= h:
+            return "above"
+        if r < end:
+            return None if c in form_cols else "beside"
+        if r == total_row:
+            if c == amount_col or (c in form_cols and is_total_label(value)):
+                return None
+            return "total"
+        if r == signature_row:
+            if signature_label(value) is not None or (r, c) in sig_cells:
+                return None
+            return "signature"
+        if note_from is not None and r >= note_from:
+            return "note"
+        return "below"
+
+    below_rows = sorted(
+        {int(r) for r in idx.rows[idx.rows >= end].tolist()} | {r for r in cells.strays if r >= end}
+    )
+    first_in_row: dict[int, int] = {}
+    order = np.lexsort((idx.cols, idx.rows))
+    for i in order.tolist():
+        first_in_row.setdefault(cells.rows[i], i)
+    for r in below_rows:
+        if r == total_row or r == signature_row or note_from is not None:
+            continue
+        i = first_in_row.get(r)
+        if i is not None and isinstance(cells.values[i], str):
+            text = squash(cells.values[i])
+            if text.startswith(form.NOTE_PREFIXES):
+                note_from = r
+    form_arr = np.array(sorted(form_cols), dtype=np.int64)
+    outside = (idx.rows <= h) | (idx.rows >= end) | ~np.isin(idx.cols, form_arr)
+    for i in order[outside[order]].tolist():
+        r, c = cells.rows[i], cells.cols[i]
+        value = cells.values[i]
+        kind = cells.kinds[i]
+        if kind & KIND_MASK == EMPTY and not kind & FORMULA:
+            continue
+        if isinstance(value, str) and squash(value).startswith(form.UNIT_LABEL) and r > h:
+            units.append((value, r, c))
+        name = region_of(r, c, value)
+        if name is None:
+            continue
+        if name == "note" and r == note_from and i == first_in_row.get(r):
+            continue  # the note itself
+        if name == "above":
+            if not looks_like_line_item(kind, value):
+                continue  # the title, the unit line, notes above the header
+        regions[name].add(Stray(name, r, c, kind, value, looks_like_line_item(kind, value)))
+    for r, rec in sorted(cells.strays.items()):
+        name = region_of(r, 1 << 20, None) if r >= h else "above"
+        if name is None:
+            name = "beside"
+        counted = 0
+        for c, kind, value in rec.examples:
+            if isinstance(value, str) and squash(value).startswith(form.UNIT_LABEL):
+                units.append((value, r, c))
+            regions[name].add(Stray(name, r, c, kind, value, looks_like_line_item(kind, value)))
+            counted += 1
+        rest = rec.count - counted
+        if rest > 0:
+            region = regions[name]
+            region.cells += rest
+            region.line_like += max(
+                0, rec.line_like - sum(looks_like_line_item(k, v) for _, k, v in rec.examples)
+            )
+    return regions, units

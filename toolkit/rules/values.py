@@ -1,0 +1,181 @@
+"""Cell values as the rules judge them: amounts to exact fen, codes to catalogue entries.
+
+An amount means what the cell shows. A number cell's stored text becomes the shortest
+decimal that round-trips (the number the clerk typed, however a writer spelled it out),
+then integer fen. Text is parsed by a strict grammar: an optional ¥, thousands
+separators, full-width digits, a trailing 元 (万元 in a 万元 form); a space, tab or line
+break between the digits is not deleted but refused, because the cell does not show one
+number.
+
+A code may arrive as ``033A0101``, ``０３３ａ０１０１`` or ``033A0101 居家养老服务``. A code that
+is wrong only by an invisible character (a zero-width space, a direction mark) or a
+look-alike letter (Cyrillic А for Latin A, the letter O for the digit 0) is still wrong,
+but the message says what it is and what the code would be without it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from toolkit import form
+from toolkit.text import nfkc, squash
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.catalog import Catalog
+
+MAX_EXACT_FEN = 2**53 - 1  # beyond it sums stop being exact in float-based tools
+
+# -- amounts ------------------------------------------------------------------------------------
+OK, NOT_NUMBER, SPACES, PRECISION, NEGATIVE, TOO_LARGE = 0, 1, 2, 3, 4, 5
+_GRAMMAR = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
+_INNER_SPACE = re.compile(r"\d[\s\u00a0\u3000]+[\d,.]|[\d,.][\s\u00a0\u3000]+\d")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One amount cell judged: status, integer fen when exact, the value as read (in 元,
+    any precision) when it is a number at all, and whether it was typed as text."""
+
+    status: int
+    fen: int | None
+    read: Decimal | None
+    as_text: bool = False
+
+
+def number_text_decimal(text: str) -> Decimal | None:
+    """A number cell's stored text -> the decimal the clerk typed (shortest round trip)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    if value.is_integer() and abs(value) < 2**53:
+        return Decimal(int(value))
+    return Decimal(repr(value))
+
+
+def text_decimal(value: str, unit: str) -> tuple[Decimal | None, int]:
+    """Text typed into an amount cell -> (decimal, status): OK, NOT_NUMBER or SPACES."""
+    s = nfkc(value)
+    if s.startswith(("¥", "￥")):
+        s = s[1:].lstrip()
+    for suffix in ("万元", "元") if unit == "万元" else ("元",):
+        if s.endswith(suffix) and not (suffix == "元" and s.endswith("万元")):
+            s = s[: -len(suffix)].rstrip()
+            break
+    m = _GRAMMAR.fullmatch(s)
+    if m is None:
+        if _INNER_SPACE.search(s) and _GRAMMAR.fullmatch(re.sub(r"[\s\u00a0\u3000]", "", s)):
+            return None, SPACES
+        return None, NOT_NUMBER
+    try:
+        return Decimal(s.replace(",", "")), OK
+    except InvalidOperation:  # pragma: no cover - the grammar admits only numbers
+        return None, NOT_NUMBER
+
+
+def decimals(d: Decimal) -> int:
+    exponent = d.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def judge_amount(d: Decimal, unit: str, cap_fen: int, as_text: bool = False) -> Amount:
+    """A decimal amount in ``unit`` -> status and integer fen."""
+    spec = form.AMOUNT_UNIT_SPECS[unit]
+    read = d * (spec.fen // 100)  # in 元
+    if decimals(d) > spec.decimals:
+        return Amount(PRECISION, None, read, as_text)
+    fen = int(d * spec.fen)
+    if fen < 0:
+        return Amount(NEGATIVE, fen if -fen <= MAX_EXACT_FEN else None, read, as_text)
+    if fen > cap_fen:
+        return Amount(TOO_LARGE, fen if fen <= MAX_EXACT_FEN else None, read, as_text)
+    return Amount(OK, fen, read, as_text)
+
+
+# -- codes --------------------------------------------------------------------------------------
+_CODE_TOKEN = re.compile(r"[^\s\-_:：、.·]+")
+_CODE_SEP = " \t-_:：、.·"
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+# Letters that look like Latin capitals or digits (Cyrillic, Greek, full-width are NFKC'd)
+CONFUSABLE = {
+    "А": "A", "В": "B", "С": "C", "Е": "E", "Н": "H", "К": "K", "М": "M", "О": "O",
+    "Р": "P", "Т": "T", "Х": "X", "а": "a", "с": "c", "е": "e", "о": "o", "р": "p",
+    "х": "x", "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X", "ο": "o",
+}  # fmt: skip
+_CODE_SHAPE = re.compile(r"[0-9]{3}[A-Z](?:[0-9]{2})*")
+
+
+def show_char(ch: str) -> str:
+    """A character a person cannot see or tell apart, named: ``U+200B（ZERO WIDTH SPACE）``."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f"（{name}）" if name else "")
+
+
+def split_code(value: Any) -> tuple[str, str]:
+    """``０３３ａ０１０１ 居家养老服务`` -> ("033A0101", "居家养老服务")."""
+    s = nfkc(value if isinstance(value, str) else str(value))
+    m = _CODE_TOKEN.match(s)
+    if m is None:
+        return "", s
+    return m.group(0).upper(), s[m.end() :].strip(_CODE_SEP)
+
+
+def explain_code(token: str, catalog: Catalog) -> str:
+    """Why ``token`` is not a code although it looks like one, or ""."""
+    hidden = INVISIBLE.findall(token)
+    cleaned = INVISIBLE.sub("", token)
+    swapped = [ch for ch in cleaned if ch in CONFUSABLE]
+    cleaned = "".join(CONFUSABLE.get(ch, ch) for ch in cleaned).upper()
+    digits_fixed = _letters_for_digits(cleaned)
+    notes = []
+    if hidden:
+        notes.append("含有看不见的字符 " + "、".join(dict.fromkeys(show_char(c) for c in hidden)))
+    if swapped:
+        notes.append("含有形近字符 " + "、".join(dict.fromkeys(show_char(c) for c in swapped)))
+    candidate = cleaned if cleaned in catalog else digits_fixed
+    if candidate != cleaned and candidate in catalog:
+        notes.append("编码中的字母 O/I/L 应为数字 0/1")
+    if not notes or candidate not in catalog:
+        return ""
+    return "，".join(notes) + f"；去掉或改正后为 {candidate}"
+
+
+def _letters_for_digits(code: str) -> str:
+    """``O33A0I01`` -> ``033A0101``: letters in the digit positions of the code shape."""
+    if len(code) < 4:
+        return code
+    fix = str.maketrans({"O": "0", "I": "1", "L": "1"})
+    return code[:3].translate(fix) + code[3] + code[4:].translate(fix)
+
+
+# -- list values and text -----------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_problem(text: str, max_text: int) -> str:
+    """What is wrong with a text cell ("" when nothing)."""
+    problems = []
+    if _CONTROL.search(text):
+        problems.append("含有不可见的控制字符")
+    hidden = INVISIBLE.findall(text)
+    if hidden:
+        problems.append(
+            "含有看不见的字符 " + "、".join(dict.fromkeys(show_char(c) for c in hidden))
+        )
+    if len(text) > max_text:
+        problems.append(f"过长（{len(text)} 字，上限 {max_text} 字）")
+    return "，".join(problems)
+
+
+def listed(field: str) -> dict[str, str]:
+    """A list field's choices keyed as compared (NFKC, no spaces)."""
+    return {squash(v): v for v in form.FIELD[field].choices}

@@ -1,0 +1,96 @@
+"""How much was read, accepted and rejected, per file and in all, never netted out.
+
+Accepted money is integer fen. Rejected money is kept as read (``amount_read``: exact
+元, any precision, a formula's shown result included), because finance must see how much
+is waiting on corrections: the gross, and the positive and negative amounts separately,
+with the rows whose amount could not be read at all counted apart. For every file and
+for the batch: read = accepted + rejected positive + rejected negative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from toolkit.money import fen_sum, fen_to_yuan
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class Amounts:
+    rows: int = 0
+    accepted_rows: int = 0
+    unreadable_rows: int = 0  # rejected rows whose amount is not a number at all
+    accepted_fen: int = 0
+    rejected_positive: Decimal = ZERO  # 元
+    rejected_negative: Decimal = ZERO  # 元, as a negative number
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.rows - self.accepted_rows
+
+    @property
+    def rejected_gross(self) -> Decimal:
+        return self.rejected_positive - self.rejected_negative
+
+    @property
+    def read(self) -> Decimal:
+        """Every readable amount, signed: accepted + rejected positive + rejected negative."""
+        return fen_to_yuan(self.accepted_fen) + self.rejected_positive + self.rejected_negative
+
+    def add(self, other: Amounts) -> None:
+        self.rows += other.rows
+        self.accepted_rows += other.accepted_rows
+        self.unreadable_rows += other.unreadable_rows
+        self.accepted_fen += other.accepted_fen
+        self.rejected_positive += other.rejected_positive
+        self.rejected_negative += other.rejected_negative
+
+
+def _amounts(frame: pd.DataFrame) -> Amounts:
+    accepted = frame["accepted"].to_numpy(dtype=bool)
+    out = Amounts(rows=len(frame), accepted_rows=int(accepted.sum()))
+    out.accepted_fen = fen_sum(frame["amount_fen"][accepted]) if out.accepted_rows else 0
+    for value in frame["amount_read"][~accepted].tolist():
+        if value is None or value != value:
+            out.unreadable_rows += 1
+        elif value > 0:
+            out.rejected_positive += value
+        elif value < 0:
+            out.rejected_negative += value
+    return out
+
+
+def file_amounts(frame: pd.DataFrame, paths: list[str]) -> dict[str, Amounts]:
+    """``Amounts`` per file (every path listed, with zeros for files without rows)."""
+    out = {p: Amounts() for p in paths}
+    if len(frame):
+        for path, group in frame.groupby("file", sort=False):
+            out[str(path)] = _amounts(group)
+    return out
+
+
+def total_amounts(frame: pd.DataFrame) -> Amounts:
+    return _amounts(frame) if len(frame) else Amounts()
+
+
+def amounts_json(a: Amounts) -> dict[str, Any]:
+    """The amount keys of the JSON outputs (decimal strings; rejected ones keep every digit)."""
+    from toolkit.money import fen_text, yuan_text
+
+    return {
+        "rows": a.rows,
+        "rows_accepted": a.accepted_rows,
+        "rows_rejected": a.rejected_rows,
+        "rows_rejected_unreadable": a.unreadable_rows,
+        "amount_read": yuan_text(a.read),
+        "amount_accepted": fen_text(a.accepted_fen),
+        "amount_rejected": yuan_text(a.rejected_gross),
+        "amount_rejected_positive": yuan_text(a.rejected_positive),
+        "amount_rejected_negative": yuan_text(a.rejected_negative),
+    }
