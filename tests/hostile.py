@@ -195,10 +195,12 @@ def truncated_zip(path: Path, source: Path | None = None, keep: float = 0.5) -> 
 
 
 def corrupt_member(path: Path, source: Path | None = None) -> Path:
-    """One flipped byte inside the compressed sheet: the CRC no longer matches."""
+    """One flipped byte inside the compressed entry sheet (the part the reader inflates):
+    the CRC no longer matches."""
     data = bytearray(source.read_bytes() if source else _zip_bytes(minimal_parts()))
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
-        info = max(zf.infolist(), key=lambda i: i.compress_size)
+        sheets = [i for i in zf.infolist() if i.filename.startswith("xl/worksheets/")]
+        info = max(sheets or zf.infolist(), key=lambda i: i.compress_size)
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     data[start + info.compress_size // 2] ^= 0xFF
     path.write_bytes(bytes(data))

@@ -130,7 +130,7 @@ def _env() -> dict[str, str]:
 # amounts in column K).
 GOOD_ROWS = [
     B.line(project="社区居家养老服务项目", amount=120000),
-    B.line(project="养老服务评估", code="033A0102", amount="1,234.50"),
+    B.line(project="养老服务评估", code="033A0102", amount=1234.5),
 ]
 GOOD_FEN = 12_000_000 + 123_450
 
@@ -418,7 +418,7 @@ def test_the_formatted_rows_case_really_has_100k_formatted_rows(corpus: dict[str
 
 def _good_files(tmp_path: Path, catalog: Catalog) -> list[tuple[Path, int, int]]:
     """Good files of three kinds, each with (path, rows, fen) it must contribute."""
-    one_fen = [B.line(amount="0.01")]
+    one_fen = [B.line(amount=0.01)]
     return [
         (_good(tmp_path / "好-1.xlsx", catalog, UNITS[-1]), 2, GOOD_FEN),
         (_good(tmp_path / "好-2.xlsx", catalog, UNITS[-2], rows=one_fen), 1, 1),
@@ -465,10 +465,9 @@ def test_a_libreoffice_saved_good_file_counts_in_a_hostile_batch(
 ) -> None:
     catalog = load_catalog()
     good = _good_files(tmp_path, catalog)
-    # the same unit as 好-1 but another year: not a duplicate submission
+    # another unit (a batch holds one budget year: another year would be refused)
     (tmp_path / "src").mkdir()
-    stamp = B.stamp_for(catalog, year=2028)
-    src = _good(tmp_path / "src" / "好-lo.xlsx", catalog, UNITS[-1], year=2028, stamp=stamp)
+    src = _good(tmp_path / "src" / "好-lo.xlsx", catalog, UNITS[-4])
     good.append((lo_convert(src, tmp_path / "lo"), 2, GOOD_FEN))
     (out,) = run_checks([[p for _, p in corpus.values()] + [p for p, _, _ in good]])
     _assert_batch(out, corpus, good)

@@ -125,6 +125,11 @@ def submission(
 
 
 def write(folder: Path, name: str, sub: dict[str, Any], **kw: Any) -> Path:
+    """A text amount is counted but skipped by the form's own =SUM: a form holding one
+    carries its 合计 typed in (what the office signed), equal to what is counted."""
+    if any(isinstance(x.get("amount"), str) for x in sub["lines"]):
+        per_unit = 100 if sub["amount_unit"] == "元" else 1_000_000
+        kw.setdefault("total", float(Decimal(sum(sub["fens"])) / per_unit))
     return B.build_submission(
         folder / name,
         sub["lines"],
@@ -211,8 +216,11 @@ def test_corrupted_cells_become_issues_at_those_cells(data: st.DataObject) -> No
     for i, (field, value, rules) in hits.items():
         lines[i][field] = value
         errors[i] = (field, value, rules)
+    # the signed 合计: what the form shows for its good rows (a row with an error of its
+    # own is stopped by that error, whatever the 合计 says of it)
+    clean = Decimal(sum(f for i, f in enumerate(sub["fens"]) if i not in errors)) / 100
     with tempfile.TemporaryDirectory() as tmp:
-        path = write(Path(tmp), "c.xlsx", {**sub, "lines": lines})
+        path = write(Path(tmp), "c.xlsx", {**sub, "lines": lines}, total=float(clean))
         result = check(path, CATALOG)
     issues = result.issues
     for i, (field, value, rules) in errors.items():
@@ -346,7 +354,8 @@ def _assert_accounted(result: Any) -> None:
             assert not mine["accepted"].any()
     rec = reconcile(result)
     assert rec.ok, [c for c in rec.checks if not c.ok]
-    assert (rec.rows_read, rec.fen_read) == (len(rows), read_fen)
+    assert rec.rows_read == len(rows)
+    assert rec.read == sum((r for r in rows["amount_read"] if r is not None), Decimal(0))
     assert rec.fen_accepted == int(rollup(result, level=1)["amount_fen"].sum())
 
 

@@ -348,9 +348,18 @@ def _check_paths(
     max_file_mb: float | None,
     max_rows: int | None,
     timeout: float | None,
+    year: int | None = None,
+    prefer: tuple[str, ...] = (),
+    outputs: dict[str, str | None] | None = None,
     progress: Any = None,
 ) -> tuple[Any, tuple[str, ...]]:
     """Read and check PATHS with the reading options `check` and `rollup` share."""
+    from toolkit.safety import refuse_inputs
+
+    try:
+        refuse_inputs(paths, outputs or {})
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     from toolkit.form import load_units
     from toolkit.rules.batch import check
 
@@ -368,6 +377,8 @@ def _check_paths(
         max_amount=cap,
         jobs=jobs,
         limits=_limits(max_file_mb, max_rows, timeout),
+        year=year,
+        prefer=prefer,
     )
     return result, units
 
@@ -467,6 +478,21 @@ class JobsType(click.ParamType):
     metavar="SECONDS",
     help=f"Time allowed for one file's safety scan (default {_LIMITS.max_seconds:g}).",
 )
+@click.option(
+    "--year",
+    type=click.IntRange(1900, 9999),
+    metavar="YYYY",
+    help="Budget year to check and total; files of another (or an unknown) year are refused. "
+    "Without it, a batch of several years is an error.",
+)
+@click.option(
+    "--prefer",
+    "prefer",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="The file that counts when a unit sent several for one year (repeatable).",
+)
 def check_cmd(
     paths: tuple[str, ...],
     catalog_path: str | None,
@@ -479,6 +505,8 @@ def check_cmd(
     max_file_mb: float | None,
     max_rows: int | None,
     timeout: float | None,
+    year: int | None,
+    prefer: tuple[str, ...],
 ) -> None:
     """Check filled-in budget workbooks (files or folders): exit 0 clean, 1 errors found.
 
@@ -489,15 +517,6 @@ def check_cmd(
     """
     from toolkit.output.render import render_json, render_text
 
-    if annotate_dir:
-        out = Path(annotate_dir).resolve()
-        for given in paths:
-            folder = Path(given).resolve()
-            if folder.is_dir() and (out == folder or folder in out.parents):
-                # the copies would be checked as submissions next time: a duplicate trap
-                raise click.BadParameter(
-                    f"标注副本目录不能位于被检查的文件夹 {given} 之内", param_hint="--annotate"
-                )
     result, _ = _check_paths(
         paths,
         catalog_path=catalog_path,
@@ -508,6 +527,9 @@ def check_cmd(
         max_file_mb=max_file_mb,
         max_rows=max_rows,
         timeout=timeout,
+        year=year,
+        prefer=prefer,
+        outputs={"--annotate": annotate_dir},
     )
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     if annotate_dir:
@@ -573,7 +595,7 @@ def _rollup_params() -> list[click.Parameter]:
     """The reading options of `check`, shared so that `rollup` checks exactly like it."""
     shared = (
         "catalog_path", "units_file", "stamp_mismatch", "max_amount", "jobs",
-        "max_file_mb", "max_rows", "timeout",
+        "max_file_mb", "max_rows", "timeout", "year", "prefer",
     )  # fmt: skip
     return [p for p in check_cmd.params if p.name in shared]
 
@@ -614,6 +636,8 @@ def rollup_cmd(
     max_file_mb: float | None,
     max_rows: int | None,
     timeout: float | None,
+    year: int | None,
+    prefer: tuple[str, ...],
 ) -> None:
     """Check workbooks like `check`, then total the accepted rows exactly, per category and unit.
 
@@ -645,6 +669,9 @@ def rollup_cmd(
             max_file_mb=max_file_mb,
             max_rows=max_rows,
             timeout=timeout,
+            year=year,
+            prefer=prefer,
+            outputs={"-o": report_path, "--json": json_path, "--csv": csv_dir},
             progress=progress,
         )
     finally:

@@ -26,7 +26,7 @@ def clean(tmp_path: Path) -> Path:
     root = tmp_path / "clean"
     root.mkdir()
     build_submission(root / "a.xlsx", [line(amount=100.5), line(code="033B0201", amount=20)])
-    build_submission(root / "b.xlsx", [line(amount="1,000.25")], unit="金水区")
+    build_submission(root / "b.xlsx", [line(amount=1000.25)], unit="金水区")
     return root
 
 
@@ -47,7 +47,7 @@ def test_clean_batch_prints_table_reconciliation_and_submissions(clean: Path) ->
     for text in ("033A", "基本公共服务", "033A01", "养老服务", "1,100.75", "1,120.75"):
         assert text in out, text
     assert "98.22%" in out  # 033A's share of the total
-    assert "读取 3 行 / 1,120.75 元 = 计入 3 行 / 1,120.75 元 + 剔除 0 行 / 0.00 元" in out
+    assert "读取 3 行 / 1,120.75 元 = 计入 3 行 / 1,120.75 元 + 剔除 0 行，共 0.00 元" in out
     assert out.count("✓ 一致") == 6
     assert "应报送 16 个单位，已报送 2 个" in out and "未报送：二七区" in out
     assert "提示：加 -o" in out
@@ -58,7 +58,14 @@ def test_errors_exit_1_and_their_rows_are_left_out(mixed: Path, tmp_path: Path) 
     assert code == 1
     doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert doc["rows"] == {"read": 6, "accepted": 4, "rejected": 2}
-    assert doc["amounts"] == {"read": "1455.75", "accepted": "1420.75", "rejected": "35.00"}
+    # rejected money is never netted out: 40.00 and -5.00 are 45.00 waiting on corrections
+    assert doc["amounts"] == {
+        "read": "1455.75",
+        "accepted": "1420.75",
+        "rejected": "45.00",
+        "rejected_positive": "40.00",
+        "rejected_negative": "-5.00",
+    }
     assert "错误 2 个" in out and "“问题”工作表" in out
 
 

@@ -122,7 +122,10 @@ def test_rejected_rows_are_not_counted(catalog: Catalog) -> None:
     assert rollup(result, level=1).set_index("code").loc["033A", "amount_fen"] == 1000
     rec = reconcile(result)
     assert (rec.rows_read, rec.rows_accepted, rec.rows_rejected) == (3, 1, 2)
-    assert (rec.fen_read, rec.fen_accepted, rec.fen_rejected) == (950, 1000, -50)
+    # rejected money is never netted out: the -0.50 stays visible beside the accepted 10.00
+    assert (rec.read, rec.fen_accepted) == (Decimal("9.50"), 1000)
+    assert (rec.rejected_positive, rec.rejected_negative) == (Decimal(0), Decimal("-0.50"))
+    assert rec.rejected_gross == Decimal("0.50")
     assert rec.rows_without_amount == 1
     assert rec.ok
 
@@ -145,7 +148,12 @@ def test_empty_batch(catalog: Catalog) -> None:
 def test_reconciliation_balances_on_random_batches(catalog: Catalog, seed: int) -> None:
     rows = random_rows(catalog, seed, 120)
     for row in rows[::5]:
-        row.update(accepted=False, reasons="amount-negative", amount_fen=-row["amount_fen"])
+        row.update(
+            accepted=False,
+            reasons="amount-negative",
+            amount_fen=-row["amount_fen"],
+            amount_read=-row["amount_read"],
+        )
     rec = reconcile(make_result(catalog, rows))
     assert rec.ok, [c for c in rec.checks if not c.ok]
     assert {c.name for c in rec.checks} == {
@@ -157,8 +165,8 @@ def test_reconciliation_balances_on_random_batches(catalog: Catalog, seed: int) 
         "level1-to-total",
     }
     assert rec.rows_read == rec.rows_accepted + rec.rows_rejected == 120
-    assert rec.fen_read == rec.fen_accepted + rec.fen_rejected
-    assert rec.fen_read == sum(r["amount_fen"] for r in rows)
+    assert rec.read == fen_to_yuan(rec.fen_accepted) + rec.rejected_positive + rec.rejected_negative
+    assert rec.read == fen_to_yuan(sum(r["amount_fen"] for r in rows))
 
 
 def test_reconciliation_catches_a_row_whose_level2_disagrees_with_its_leaf(
@@ -215,7 +223,7 @@ def test_strict_leaves_out_every_row_of_a_file_with_an_error(catalog: Catalog) -
     rec = reconcile(result, strict=True)
     assert rec.ok and rec.strict
     assert (rec.rows_accepted, rec.rows_rejected) == (1, 3)
-    assert (rec.fen_accepted, rec.fen_rejected) == (1000, 5005)
+    assert (rec.fen_accepted, rec.rejected_gross) == (1000, Decimal("50.05"))
     rejected = summarize(result, strict=True).rejected
     assert sorted(rejected["reasons"]) == sorted([STRICT_REASON, STRICT_REASON, "unknown-code"])
 
@@ -282,7 +290,10 @@ def test_yuan_formatting_is_exact() -> None:
 def test_random_submissions_roll_up_to_the_independent_sum(
     catalog: Catalog, tmp_path: Path, seed: int
 ) -> None:
-    """Workbooks written with openpyxl (no cached values), amounts as numbers or text."""
+    """Workbooks written with openpyxl (no cached values), amounts as numbers or text.
+
+    A text amount is counted but skipped by the form's own =SUM, so these forms carry their
+    合计 typed in (what the office signed), which then equals what is counted."""
     rng = random.Random(seed)
     leaves = list(catalog.leaves)
     units = ["中原区", "二七区", "金水区", "巩义市", "登封市"]
@@ -290,6 +301,7 @@ def test_random_submissions_roll_up_to_the_independent_sum(
     per_unit: dict[tuple[str, str], Decimal] = {}
     for n, unit in enumerate(units):
         lines = []
+        file_total = Decimal(0)
         for i in range(rng.randint(1, 25)):
             leaf = rng.choice(leaves)
             yuan = Decimal(rng.randrange(0, 10**9)) / 100
@@ -299,11 +311,15 @@ def test_random_submissions_roll_up_to_the_independent_sum(
                 amount = f"{yuan:,}"
             code = leaf.label if style == "label" else leaf.code
             lines.append(line(project=f"项目{n}-{i}", code=code, amount=amount))
+            file_total += yuan
             for key in (leaf.code, leaf.parent, catalog.level1(leaf.code).code):
                 expected[key] = expected.get(key, Decimal(0)) + yuan
             key1 = catalog.level1(leaf.code).code
             per_unit[(unit, key1)] = per_unit.get((unit, key1), Decimal(0)) + yuan
-        build_submission(tmp_path / f"{unit}.xlsx", lines, unit=unit, stamp=stamp_for(catalog))
+        build_submission(
+            tmp_path / f"{unit}.xlsx", lines, unit=unit, stamp=stamp_for(catalog),
+            total=float(file_total),
+        )  # fmt: skip
     result = check(tmp_path, catalog)
     assert result.errors == 0, result.issues[["file", "rule", "cell", "value"]]
     for level in (1, 2, 3):
@@ -370,7 +386,7 @@ def test_property_totals_and_balances_hold_for_any_rows(
         assert got == {code: want.get(code, 0) for code in got}
     rec = reconcile(result)
     assert rec.ok
-    assert rec.fen_read == sum(r["amount_fen"] for r in rows)
+    assert rec.read == fen_to_yuan(sum(r["amount_fen"] for r in rows))
     assert rec.grand_total_fen == sum(r["amount_fen"] for r in counted)
 
 

@@ -14,6 +14,7 @@ none of these; the README says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,12 @@ AUTHOR = "budget-toolkit"
 MARKS_SHEET = "_标注记录"  # hidden: each marked cell's own fill and comment, for undoing
 MARKS_COLUMNS = ("sheet", "cell", "fill_type", "fg", "bg", "comment", "author")
 SUFFIX = "_问题标注"
+STAMP_PREFIX = "budget_toolkit."
+ANNOTATED_KEY = "annotated"  # the custom property that marks our copy (toolkit.read reads it)
+MAX_MARKED = 10_000  # issues marked and listed in one copy; a record this long is ours at most
+_MAX_COMMENT = 32_767
+_A1 = re.compile(r"\$?[A-Z]{1,3}\$?[0-9]{1,7}")
+_FILL_TYPES = ("solid", "none", "darkGray", "mediumGray", "lightGray", "gray125", "gray0625")
 ISSUE_COLUMNS = (
     ("序号", 6),
     ("级别", 8),
@@ -65,7 +72,7 @@ def annotate(result: CheckResult, outdir: str | Path) -> list[Annotated]:
             continue
         target = _target_name(out, Path(f.path), taken)
         try:
-            annotate_file(f.path, f.issues, target)
+            annotate_file(f.path, f.issues, target, mark=f.content_hash)
         except Exception as exc:  # one bad copy must not stop the others
             done.append(Annotated(f.path, None, f"无法生成标注副本：{type(exc).__name__}: {exc}"))
         else:
@@ -74,7 +81,9 @@ def annotate(result: CheckResult, outdir: str | Path) -> list[Annotated]:
 
 
 def _target_name(outdir: Path, source: Path, taken: set[str]) -> Path:
-    stem, n = source.stem + SUFFIX, 2
+    # a long Chinese name must leave room for the suffix within the 255-byte file name limit
+    base = source.stem.encode("utf-8")[:180].decode("utf-8", "ignore")
+    stem, n = base + SUFFIX, 2
     name = stem + ".xlsx"
     while name.casefold() in taken or (outdir / name).resolve() == source.resolve():
         name, n = f"{stem}_{n}.xlsx", n + 1
@@ -82,18 +91,63 @@ def _target_name(outdir: Path, source: Path, taken: set[str]) -> Path:
     return outdir / name
 
 
-def annotate_file(source: str | Path, issues: Iterable[Issue], target: str | Path) -> Path:
-    """Copy ``source`` to ``target`` with ``issues`` marked in place and listed."""
+def annotate_file(
+    source: str | Path, issues: Iterable[Issue], target: str | Path, *, mark: str = ""
+) -> Path:
+    """Copy ``source`` to ``target`` with ``issues`` marked in place and listed.
+
+    ``mark`` (the original's content hash) is stamped into the copy as the custom
+    property ``budget_toolkit.annotated``, so that the copy fed back unchanged is
+    recognised as ours and never counted. Rows and columns holding a marked cell are
+    unhidden and filters cleared, so no mark is invisible.
+    """
     from openpyxl import load_workbook
 
-    issues = list(issues)
+    from toolkit.xlsx.preflight import preflight
+
+    refused = preflight(Path(source))  # openpyxl parses every part: the full scan first
+    if refused is not None:
+        raise ValueError(refused.detail or refused.kind)
+    issues = list(issues)[:MAX_MARKED]
     wb = load_workbook(source)
     _undo_previous_marks(wb)
     _mark_cells(wb, issues)
+    _show_marked(wb, issues)
     _issue_sheet(wb, issues)
+    _stamp_mark(wb, mark)
     with atomic_write(target) as tmp:
         wb.save(tmp)
     return Path(target)
+
+
+def _stamp_mark(wb: Any, mark: str) -> None:
+    from openpyxl.packaging.custom import StringProperty
+
+    name = STAMP_PREFIX + ANNOTATED_KEY
+    props = wb.custom_doc_props
+    for prop in list(props.props):
+        if prop.name == name:
+            props.props.remove(prop)
+    props.append(StringProperty(name=name, value=mark or "?"))
+
+
+def _show_marked(wb: Any, issues: list[Issue]) -> None:
+    """Unhide the rows and columns of every marked cell and clear the sheets' filters."""
+    from openpyxl.utils.cell import coordinate_from_string
+
+    sheets = {i.sheet for i in issues if i.sheet in wb.sheetnames}
+    for name in sheets:
+        ws = wb[name]
+        ws.auto_filter.ref = None
+        ws.sheet_properties.filterMode = False
+    for i in issues:
+        if i.sheet in sheets and i.cell:
+            ws = wb[i.sheet]
+            letters, row = coordinate_from_string(i.cell)
+            if row in ws.row_dimensions and ws.row_dimensions[row].hidden:
+                ws.row_dimensions[row].hidden = False
+            if letters in ws.column_dimensions and ws.column_dimensions[letters].hidden:
+                ws.column_dimensions[letters].hidden = False
 
 
 def _mark_cells(wb: Any, issues: list[Issue]) -> None:
@@ -176,14 +230,20 @@ def _undo_previous_marks(wb: Any) -> None:
     if MARKS_SHEET not in wb.sheetnames:
         return
     record = wb[MARKS_SHEET]
-    for values in record.iter_rows(min_row=2, values_only=True):
+    for values in record.iter_rows(min_row=2, max_row=MAX_MARKED + 1, max_col=7, values_only=True):
         sheet, ref, fill_type, fg, bg, text, author = (list(values) + [None] * 7)[:7]
-        if not sheet or not ref or sheet not in wb.sheetnames:
+        if not isinstance(sheet, str) or not isinstance(ref, str) or sheet not in wb.sheetnames:
+            continue
+        if not _A1.fullmatch(ref) or fill_type not in (None, "", *_FILL_TYPES):
+            continue  # our own record, come back edited or forged: only what we write
+        text = text[:_MAX_COMMENT] if isinstance(text, str) else ""
+        author = author[:100] if isinstance(author, str) else ""
+        try:
+            fg_color, bg_color = _color(str(fg or "")), _color(str(bg or ""))
+        except (TypeError, ValueError):
             continue
         cell = _writable(wb[sheet], ref)
-        cell.fill = PatternFill(
-            fill_type=fill_type or None, fgColor=_color(fg or ""), bgColor=_color(bg or "")
-        )
+        cell.fill = PatternFill(fill_type=fill_type or None, fgColor=fg_color, bgColor=bg_color)
         if cell.comment is not None and cell.comment.author == AUTHOR:
             cell.comment = Comment(text, author or "") if text else None
     del wb[MARKS_SHEET]
@@ -201,7 +261,7 @@ def _issue_sheet(wb: Any, issues: list[Issue]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    from toolkit.output.render import rule_title
+    from toolkit.output.render import rule_title, terminal_safe
 
     if ISSUE_SHEET in wb.sheetnames:
         del wb[ISSUE_SHEET]
@@ -224,7 +284,7 @@ def _issue_sheet(wb: Any, issues: list[Issue]) -> None:
             i.rule,
             rule_title(i.rule),
             place,
-            i.value[:500],
+            terminal_safe(i.value[:500]),
             i.message,
         )
         for c, value in enumerate(values, start=1):
@@ -243,6 +303,13 @@ def _issue_sheet(wb: Any, issues: list[Issue]) -> None:
     if not issues:
         ws.cell(2, 1, "未发现问题")
     ws.auto_filter.ref = f"A1:G{len(ordered) + 1}"
+    # printed for the office: landscape, one page wide, the header on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
     ws.sheet_view.tabSelected = True

@@ -16,10 +16,11 @@ import json
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.money import fen_display, fen_text
+from toolkit.money import fen_display, fen_text, yuan_display, yuan_text
 from toolkit.output.render import STATUS_LABELS, files_json, rule_title
 from toolkit.safety import atomic_write, csv_safe
 from toolkit.template.layout import FIXED_CREATED  # fixed document dates: same batch, same bytes
@@ -46,6 +47,13 @@ class Fen:
     """An amount in a table cell: a number in the workbook, exact ``0.00`` text in CSV."""
 
     fen: int
+
+
+@dataclass(frozen=True)
+class Yuan:
+    """An amount as read (exact 元, any precision: a rejected amount keeps every digit)."""
+
+    value: Decimal
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,8 @@ def rejected_table(summary: RollupSummary) -> Table:
     columns: list[Column] = [
         ("来源文件", "file"), ("工作表", "sheet"), ("行号", "row"), ("金额单元格", "amount_cell"),
         ("填报单位", "unit"), ("项目名称", "project"), ("目录编码", "code"),
-        (AMOUNT, _amount("amount_fen")), ("问题类别", lambda r: _rule_titles(r.reasons)),
+        (AMOUNT, lambda r: None if is_missing(r.amount_read) else Yuan(r.amount_read)),
+        ("问题类别", lambda r: _rule_titles(r.reasons)),
         ("说明", _row_messages(summary)), ("规则编号", "reasons"),
     ]  # fmt: skip
     headers = tuple(h for h, _ in columns)
@@ -268,7 +277,11 @@ def files_table(summary: RollupSummary) -> Table:
 def reconciliation_table(summary: RollupSummary) -> Table:
     rows = []
     for c in summary.reconciliation.checks:
-        left, right = (Fen(c.left), Fen(c.right)) if c.unit == "fen" else (c.left, c.right)
+        left, right = (
+            (Fen(c.left), Fen(c.right))  # type: ignore[arg-type]
+            if c.unit == "fen"
+            else (Yuan(c.left), Yuan(c.right)) if c.unit == "yuan" else (c.left, c.right)  # type: ignore[arg-type]
+        )
         rows.append(
             [c.name, c.label, left, right, "一致" if c.ok else "不一致", "；".join(c.failures)]
         )
@@ -295,6 +308,8 @@ def tables(summary: RollupSummary) -> list[Table]:
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, Fen):
         return fen_text(value.fen)
+    if isinstance(value, Yuan):
+        return yuan_text(value.value)
     if isinstance(value, Share):
         return f"{value.value:.2%}"
     if isinstance(value, bool):
@@ -345,9 +360,11 @@ def report_json(summary: RollupSummary) -> dict[str, Any]:
             "rejected": rec.rows_rejected,
         },
         "amounts": {
-            "read": fen_text(rec.fen_read),
+            "read": yuan_text(rec.read),
             "accepted": fen_text(rec.fen_accepted),
-            "rejected": fen_text(rec.fen_rejected),
+            "rejected": yuan_text(rec.rejected_gross),
+            "rejected_positive": yuan_text(rec.rejected_positive),
+            "rejected_negative": yuan_text(rec.rejected_negative),
         },
         "totals": {
             "level1": amounts(summary.level1),
@@ -398,7 +415,11 @@ def display_width(values: Sequence[Any], floor: int = 6, cap: int = 60) -> int:
     """Column width in Excel units: CJK characters take two."""
     widest = 0
     for value in values[:WIDTH_SAMPLE]:
-        text = fen_text(value.fen) if isinstance(value, Fen) else _text(value)
+        text = (
+            fen_text(value.fen)
+            if isinstance(value, Fen)
+            else yuan_text(value.value) if isinstance(value, Yuan) else _text(value)
+        )
         widest = max(widest, sum(2 if ord(ch) > 0x2E80 else 1 for ch in text))
     return max(floor, min(cap, widest + 2))
 
@@ -452,6 +473,7 @@ class _Report:
         self.f_indent = {n: add({"border": 1, "indent": n}) for n in (1, 2)}
         self.f_bad = add({"border": 1, "bg_color": "#FCE4D6"})
         self.f_ok = add({"border": 1, "font_color": "#006100", "bg_color": "#C6EFCE"})
+        self.f_read_money = add({"border": 1, "num_format": "#,##0.00####"})
 
     # -- cells ----------------------------------------------------------------------
     def cell(
@@ -460,6 +482,8 @@ class _Report:
         """Write one typed value: numbers as numbers, everything else as inert text."""
         if isinstance(value, Fen):
             ws.write_number(r, c, value.fen / 100, self.f_total_money if total else self.f_money)
+        elif isinstance(value, Yuan):
+            ws.write_number(r, c, float(value.value), self.f_read_money)
         elif isinstance(value, Share):
             ws.write_number(r, c, value.value, self.f_total_share if total else self.f_share)
         elif isinstance(value, bool):
@@ -687,16 +711,7 @@ class _Report:
         ws = self.wb.add_worksheet(SHEET_PROBLEMS)
         rec = self.s.reconciliation
         rejected, issues = rejected_table(self.s), issues_table(self.s)
-        unread = (
-            f"，其中 {rec.rows_without_amount} 行金额无法识别" if rec.rows_without_amount else ""
-        )
-        ws.write_string(
-            0,
-            0,
-            f"一、未计入汇总的行：{rec.rows_rejected} 行，"
-            f"金额 {fen_text(rec.fen_rejected)} 元{unread}",
-            self.f_section,
-        )
+        ws.write_string(0, 0, f"一、未计入汇总的行：{rejected_words(rec)}", self.f_section)
         r = self.table(ws, 1, rejected) + 1
         errors = sum(1 for row in issues.rows if row[2] == SEVERITY_LABELS["error"])
         ws.write_string(
@@ -764,14 +779,25 @@ def terminal_table(summary: RollupSummary) -> Any:
     return table
 
 
+def rejected_words(rec: Any) -> str:
+    """``11 行，共 3,251,000.456 元（正数 …、负数 …；其中 1 行金额无法识别）``: rejected
+    money gross, never netted out."""
+    parts = []
+    if rec.rejected_positive and rec.rejected_negative:
+        parts.append(f"正数 {yuan_display(rec.rejected_positive)} 元、负数 {yuan_display(rec.rejected_negative)} 元")
+    if rec.rows_without_amount:
+        parts.append(f"其中 {rec.rows_without_amount} 行金额无法识别")
+    detail = f"（{'；'.join(parts)}）" if parts else ""
+    return f"{rec.rows_rejected} 行，共 {yuan_display(rec.rejected_gross)} 元{detail}"
+
+
 def reconciliation_lines(summary: RollupSummary) -> list[str]:
     """The reconciliation, one line per balance, as printed after the table."""
     rec = summary.reconciliation
     lines = [
-        f"读取 {rec.rows_read} 行 / {fen_display(rec.fen_read)} 元 = "
+        f"读取 {rec.rows_read} 行 / {yuan_display(rec.read)} 元 = "
         f"计入 {rec.rows_accepted} 行 / {fen_display(rec.fen_accepted)} 元 + "
-        f"剔除 {rec.rows_rejected} 行 / {fen_display(rec.fen_rejected)} 元"
-        + (f"（其中 {rec.rows_without_amount} 行金额无法识别）" if rec.rows_without_amount else "")
+        f"剔除 {rejected_words(rec)}"
     ]
     for c in rec.checks:
         mark = (

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import form
-from toolkit.read.header import HeaderFinder, Header, header_field
+from toolkit.read.header import Header, HeaderFinder, header_field
 from toolkit.read.table import Table, locate_table
 from toolkit.text import as_text, is_blank, nfkc, squash
 from toolkit.xlsx.cells import KIND_MASK, TEXT

@@ -5,8 +5,10 @@ the file and its identity, the cells, the paper total, what lies outside the tab
 and the rules across files of a batch (``toolkit.rules.registry`` holds the list).
 """
 
-from toolkit.rules import file  # noqa: F401  (file rules come first)
-from toolkit.rules import cells  # noqa: F401
-from toolkit.rules import total  # noqa: F401
-from toolkit.rules import outside  # noqa: F401
-from toolkit.rules import batch  # noqa: F401
+from toolkit.rules import (
+    batch,  # noqa: F401
+    cells,  # noqa: F401
+    file,  # noqa: F401  (file rules come first)
+    outside,  # noqa: F401
+    total,  # noqa: F401
+)

@@ -18,7 +18,7 @@ from toolkit.issues import Issue
 from toolkit.read.submission import Submission, read_submission
 from toolkit.rules import values as V
 from toolkit.rules.cells import CELL_RULES
-from toolkit.rules.file import FILE_RULES, NOT_A_TEMPLATE, FILE_FORMAT, FileContext, problem_issue
+from toolkit.rules.file import FILE_FORMAT, FILE_RULES, NOT_A_TEMPLATE, FileContext, problem_issue
 from toolkit.rules.frame import Frame, build_frame, cell_text
 from toolkit.rules.options import CheckOptions
 from toolkit.rules.registry import REGISTRY

@@ -20,13 +20,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from toolkit import form
 from toolkit.issues import Issue, a1
 from toolkit.money import fen_display
+from toolkit.read.table import column_cells
 from toolkit.rules import values as V
 from toolkit.rules.file import FileContext, file_rule
 from toolkit.rules.frame import Frame
 from toolkit.rules.registry import ERROR, WARNING, define
 from toolkit.xlsx.cells import ERROR as ERROR_KIND
 from toolkit.xlsx.cells import FORMULA, KIND_MASK, NUMBER, TEXT
-from toolkit.read.table import column_cells
 from toolkit.xlsx.sheet import col_index
 
 TOTAL_MISSING = define(
@@ -79,6 +79,7 @@ class Paper:
     skips_filtered: bool = False  # SUBTOTAL(9, ...)
     by_row: dict[int, Decimal] = field(default_factory=dict)  # what each added row shows
     errors: set[int] = field(default_factory=set)  # added rows that show an error value
+    typed: bool = False  # a number typed over the template's formula
 
 
 def _refs(args: str, amount_col: int) -> set[int] | None:
@@ -154,7 +155,7 @@ def paper_total(frame: Frame) -> tuple[Paper, tuple[int, int] | None, str]:
         d = None
     if d is None:
         return Paper("not-number"), cell, str(value)
-    return Paper("ok", _to_fen(d, spec.fen)), cell, str(value)
+    return Paper("ok", _to_fen(d, spec.fen), typed=True), cell, str(value)
 
 
 def _to_fen(d: Decimal, fen_per_unit: int) -> int:
@@ -231,6 +232,8 @@ def _why(frame: Frame, paper: Paper) -> str:
         reasons.append(
             "合计公式（SUBTOTAL）不计隐藏的行 " + "、".join(map(str, hidden_rows[:MAX_NAMED]))
         )
+    if paper.typed:
+        reasons.append("合计单元格是手工填写的数字，不是模板的 =SUM 公式：请恢复公式")
     formulas = [a1(rows[i], amount_col) for i in range(frame.n) if frame.formula["amount"][i]]
     if formulas:
         reasons.append("、".join(formulas[:MAX_NAMED]) + " 是公式，其结果未计入")

@@ -14,6 +14,7 @@ import sys
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from toolkit.form import ZHENGZHOU_UNITS
@@ -200,9 +201,9 @@ class Check:
 
     name: str  # stable English id
     label: str  # Chinese, as printed
-    left: int
-    right: int
-    unit: str = "fen"  # "fen" or "rows"
+    left: int | Decimal
+    right: int | Decimal
+    unit: str = "fen"  # "fen", "yuan" (exact Decimal) or "rows"
     failures: tuple[str, ...] = ()  # categories whose own balance fails, with the difference
 
     @property
@@ -217,13 +218,23 @@ class Reconciliation:
     rows_read: int
     rows_accepted: int
     rows_rejected: int
-    fen_read: int
     fen_accepted: int
-    fen_rejected: int
     rows_without_amount: int  # rejected rows whose amount could not be read as a number
     grand_total_fen: int
     strict: bool
     checks: tuple[Check, ...] = field(default=())
+    # rejected money as read (元, exact, any precision), never netted out
+    rejected_positive: Decimal = Decimal(0)
+    rejected_negative: Decimal = Decimal(0)  # a negative number
+
+    @property
+    def read(self) -> Decimal:
+        """Every readable amount: accepted + rejected positive + rejected negative (元)."""
+        return fen_to_yuan(self.fen_accepted) + self.rejected_positive + self.rejected_negative
+
+    @property
+    def rejected_gross(self) -> Decimal:
+        return self.rejected_positive - self.rejected_negative
 
     @property
     def ok(self) -> bool:
@@ -260,11 +271,12 @@ def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
 
 
 def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation:
+    from toolkit.totals.amounts import total_amounts
+
     acc = rows[rows["accepted"]]
     rej = rows[~rows["accepted"]]
-    fen_read = fen_sum(rows["amount_fen"])
-    fen_acc = fen_sum(acc["amount_fen"])
-    fen_rej = fen_sum(rej["amount_fen"])
+    money = total_amounts(rows)
+    fen_acc = money.accepted_fen
     grand = fen_acc
     leaves = _grouped(acc, ["code"])
     level2 = _grouped(acc, ["level2"])
@@ -279,9 +291,13 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
     level2_under = {e.code: [c.code for c in cat.children(e.code)] for e in cat.level(1)}
     l2_left, l2_right, l2_fail = _balance(cat.level(2), leaves_under, level2, leaves)
     l1_left, l1_right, l1_fail = _balance(cat.level(1), level2_under, level1, level2)
+    read = _read_yuan(rows)
     checks = (
         Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + len(rej), "rows"),
-        Check("amounts", "读取金额 = 计入金额 + 剔除金额", fen_read, fen_acc + fen_rej),
+        Check(
+            "amounts", "读取金额 = 计入金额 + 剔除的正数金额 + 剔除的负数金额", read,
+            fen_to_yuan(fen_acc) + money.rejected_positive + money.rejected_negative, "yuan",
+        ),  # fmt: skip
         Check("leaves-in-catalog", "各末级目录之和 = 计入金额", leaf_sum, grand),
         Check(
             "leaves-to-level2", "末级目录之和 = 所属二级目录", l2_left, l2_right, failures=l2_fail
@@ -295,14 +311,27 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
         rows_read=len(rows),
         rows_accepted=len(acc),
         rows_rejected=len(rej),
-        fen_read=fen_read,
         fen_accepted=fen_acc,
-        fen_rejected=fen_rej,
-        rows_without_amount=int(rej["amount_fen"].isna().sum()),
+        rows_without_amount=money.unreadable_rows,
         grand_total_fen=grand,
         strict=strict,
         checks=checks,
+        rejected_positive=money.rejected_positive,
+        rejected_negative=money.rejected_negative,
     )
+
+
+def _read_yuan(rows: pd.DataFrame) -> Decimal:
+    """Every readable amount as read, summed on its own (not from the accepted and
+    rejected sums it is checked against): fen where exact, else the amount read."""
+    total = Decimal(0)
+    exact = 0
+    for fen, read in zip(rows["amount_fen"].tolist(), rows["amount_read"].tolist(), strict=True):
+        if not is_missing(fen):
+            exact += int(fen)
+        elif not is_missing(read):
+            total += read
+    return total + fen_to_yuan(exact)
 
 
 # -- who submitted ------------------------------------------------------------------------
