@@ -122,9 +122,7 @@ def test_annotate_never_overwrites_another_input(tmp_path):
 
 def _annotated(tmp_path):
     """An original with a warning only (it counts) and its annotated copy."""
-    original = build_submission(
-        tmp_path / "a.xlsx", [item(0), item(1, project="服务\u200b项目")]
-    )
+    original = build_submission(tmp_path / "a.xlsx", [item(0), item(1, project="服务\u200b项目")])
     result = check(original)
     assert rules(result) == {"invalid-text"}
     (done,) = annotate(result, tmp_path / "退回")

@@ -58,9 +58,7 @@ def test_text_output_shows_gross_and_both_signs(tmp_path):
 
 def test_batch_summary_adds_files_without_netting(tmp_path):
     a = _mixed(tmp_path, "a.xlsx")
-    b = build_submission(
-        tmp_path / "b.xlsx", [item(0), item(1, amount=-500)], unit="金水区"
-    )
+    b = build_submission(tmp_path / "b.xlsx", [item(0), item(1, amount=-500)], unit="金水区")
     s = to_json(check([a, b]))["summary"]
     assert s["amount_accepted"] == "2000.00"
     assert s["amount_rejected_positive"] == "155000.00"
