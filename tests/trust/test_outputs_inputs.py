@@ -48,7 +48,7 @@ def _refused(res):
     strict=True,
 )
 def test_rollup_output_over_an_input_file_is_refused(tmp_path):
-    folder, a, b = _inputs(tmp_path)
+    folder, a, _b = _inputs(tmp_path)
     before = _digest(a)
     res = run_cli("rollup", folder, "-o", a)
     assert _refused(res), res.output
@@ -61,7 +61,7 @@ def test_rollup_output_over_an_input_file_is_refused(tmp_path):
     strict=True,
 )
 def test_rollup_output_inside_an_input_folder_is_refused(tmp_path):
-    folder, a, b = _inputs(tmp_path)
+    folder, _a, _b = _inputs(tmp_path)
     res = run_cli("rollup", folder, "-o", folder / "汇总.xlsx")
     assert _refused(res), res.output
     assert not (folder / "汇总.xlsx").exists()
@@ -72,7 +72,7 @@ def test_rollup_output_inside_an_input_folder_is_refused(tmp_path):
     strict=True,
 )
 def test_rollup_json_over_an_input_file_is_refused(tmp_path):
-    folder, a, b = _inputs(tmp_path)
+    _folder, a, b = _inputs(tmp_path)
     before = _digest(b)
     res = run_cli("rollup", a, b, "--json", b)
     assert _refused(res), res.output
@@ -85,7 +85,7 @@ def test_rollup_json_over_an_input_file_is_refused(tmp_path):
 )
 @pytest.mark.parametrize("inside", [True, False])
 def test_rollup_csv_among_the_inputs_is_refused(tmp_path, inside):
-    folder, a, b = _inputs(tmp_path)
+    folder, _a, _b = _inputs(tmp_path)
     target = folder / "csv" if inside else folder
     res = run_cli("rollup", folder, "--csv", target)
     assert _refused(res), res.output
@@ -94,7 +94,7 @@ def test_rollup_csv_among_the_inputs_is_refused(tmp_path, inside):
 
 @pytest.mark.parametrize("inside", [True, False])
 def test_check_annotate_among_the_inputs_is_refused(tmp_path, inside):
-    folder, a, b = _inputs(tmp_path)
+    folder, _a, _b = _inputs(tmp_path)
     target = folder / "退回" if inside else folder
     res = run_cli("check", folder, "--annotate", target)
     assert res.exit_code == 2
@@ -138,7 +138,7 @@ ANNOTATED_NOT_MARKED = (
 
 @pytest.mark.xfail(reason=ANNOTATED_NOT_MARKED, strict=True)
 def test_an_annotated_copy_fed_back_never_counts(tmp_path):
-    original, copy = _annotated(tmp_path)
+    _original, copy = _annotated(tmp_path)
     result = check(copy)
     assert ("annotated-copy", "error", "") in found(result)
     assert accepted_fen(result) == 0
@@ -157,7 +157,7 @@ def test_an_annotated_copy_beside_its_original_leaves_the_original_counting(tmp_
 
 @pytest.mark.xfail(reason=ANNOTATED_NOT_MARKED, strict=True)
 def test_an_annotated_copy_resaved_by_libreoffice_is_still_recognised(tmp_path):
-    original, copy = _annotated(tmp_path)
+    _original, copy = _annotated(tmp_path)
     (resaved,) = lo_many([copy], tmp_path / "lo")
     assert "annotated-copy" in rules(check(resaved))
 
@@ -165,7 +165,7 @@ def test_an_annotated_copy_resaved_by_libreoffice_is_still_recognised(tmp_path):
 def test_a_corrected_annotated_copy_is_a_submission_again(tmp_path):
     from trust_builders import edit
 
-    original, copy = _annotated(tmp_path)
+    _original, copy = _annotated(tmp_path)
     edit(copy, lambda ws: ws.__setitem__("B5", "服务项目"))  # the office fixed it
     result = check(copy)
     assert "annotated-copy" not in rules(result)
