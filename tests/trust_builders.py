@@ -189,13 +189,13 @@ def stray_rows_xml(first_row: int, rows: int, cols: int, value: bytes = b"1") ->
 
 
 # -- the real template -------------------------------------------------------------------
-def from_template(catalog: Any, tmp: Path, name: str, rows: Sequence[Any], **options: Any) -> Path:
+def from_template(catalog: Any, tmp: Path, name: str, lines: Sequence[Any], **options: Any) -> Path:
     """The real template (10 input rows unless told) filled by label, as a clerk would."""
     from builders import build_from_template
 
     options.setdefault("rows", 10)
     options.setdefault("year", 2027)
-    return build_from_template(catalog, tmp, name, rows, **options)
+    return build_from_template(catalog, tmp, name, lines, **options)
 
 
 # -- LibreOffice -------------------------------------------------------------------------
@@ -230,6 +230,92 @@ def lo_many(
     return outs
 
 
+# -- LibreOffice as a clerk: insert, type, hide, through its own Basic --------------------
+LO_MACRO = """Sub Run(src As String, dst As String, op As String)
+    Dim args(0) As New com.sun.star.beans.PropertyValue
+    args(0).Name = "Hidden"
+    args(0).Value = True
+    doc = StarDesktop.loadComponentFromURL(ConvertToURL(src), "_blank", 0, args())
+    sheet = doc.Sheets.getByName("预算表")
+    sheet.unprotect("")
+    parts = Split(op, ":")
+    r = CLng(parts(1))
+    If parts(0) = "insert" Then
+        sheet.Rows.insertByIndex(r - 1, 1)
+        sheet.getCellRangeByName("B" & r).setString("插入的项目")
+        sheet.getCellRangeByName("C" & r).setString("033A0102")
+        sheet.getCellRangeByName("I" & r).setString("公开招标")
+        sheet.getCellRangeByName("K" & r).setValue(5000)
+    ElseIf parts(0) = "text" Then
+        sheet.getCellRangeByName("K" & r).setString(parts(2))
+    ElseIf parts(0) = "hide" Then
+        sheet.Rows.getByIndex(r - 1).IsVisible = False
+    End If
+    Dim out(1) As New com.sun.star.beans.PropertyValue
+    out(0).Name = "FilterName"
+    out(0).Value = "Calc MS Excel 2007 XML"
+    out(1).Name = "Overwrite"
+    out(1).Value = True
+    doc.storeToURL(ConvertToURL(dst), out())
+    doc.close(True)
+End Sub
+"""
+_LO_PROFILE: list[Path] = []
+
+
+def _lo_profile(soffice: str) -> Path:
+    """A LibreOffice profile (made once per test run) whose Standard library holds
+    ``LO_MACRO``: ``Run(src, dst, op)`` with op ``insert:ROW`` (insert a row there and
+    type a line into it: setString for text, setValue for the amount), ``text:ROW:TEXT``
+    (type TEXT into K{ROW} as text) or ``hide:ROW``."""
+    import tempfile
+    from xml.sax.saxutils import escape
+
+    if _LO_PROFILE:
+        return _LO_PROFILE[0]
+    home = Path(tempfile.mkdtemp(prefix="trust-lo-"))
+    profile = home / "profile"
+    seed = home / "seed.csv"
+    seed.write_text("a\n", encoding="utf-8")
+    env = {**os.environ, "HOME": str(home)}
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+         "--convert-to", "xlsx", "--outdir", str(home), str(seed)],
+        check=True, capture_output=True, timeout=180, env=env,
+    )  # fmt: skip
+    module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+    assert module.exists(), "LibreOffice made no Standard Basic library"
+    module.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE script:module PUBLIC '
+        '"-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">\n'
+        '<script:module xmlns:script="http://openoffice.org/2000/script" '
+        'script:name="Module1" script:language="StarBasic">'
+        + escape(LO_MACRO)
+        + "</script:module>",
+        encoding="utf-8",
+    )
+    _LO_PROFILE.append(profile)
+    return profile
+
+
+def lo_edit(src: Path, dst: Path, op: str, timeout: int = 180) -> Path:
+    """Let headless LibreOffice open ``src``, do ``op`` as a clerk would, save ``dst``."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        import pytest
+
+        pytest.skip("LibreOffice (soffice) is not installed on this machine")
+    profile = _lo_profile(soffice)
+    env = {**os.environ, "HOME": str(profile.parent)}
+    url = f'macro:///Standard.Module1.Run("{src}","{dst}","{op}")'
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", url],
+        check=True, capture_output=True, timeout=timeout, env=env,
+    )  # fmt: skip
+    assert dst.exists(), f"LibreOffice did not write {dst} ({op})"
+    return dst
+
+
 # -- the CLI -------------------------------------------------------------------------------
 def run_cli(*args: Any) -> Any:
     from click.testing import CliRunner
@@ -259,6 +345,7 @@ __all__ = [
     "item",
     "items",
     "line",
+    "lo_edit",
     "lo_many",
     "rejected_read",
     "replace_sheet_xml",
