@@ -92,12 +92,6 @@ def test_a_plain_copy_is_annotated_again(tmp_path):
     assert _entry_extent(out["target"]) == _entry_extent(copy)
 
 
-@pytest.mark.xfail(
-    reason="BUG: a _标注记录 row whose cell is a range ('A1:XFD1048576') makes openpyxl "
-    "create every cell of it (ws[ref]); under a 1 GB cap it dies of MemoryError or runs "
-    "past the timeout instead of the copy being written",
-    strict=True,
-)
 def test_a_range_in_the_record_is_bounded(tmp_path):
     copy = _record(
         _copy(tmp_path), [("预算表", "A1:XFD1048576", "solid", "rgb:FFFF0000", "", "", "")]
@@ -127,11 +121,6 @@ def test_far_cells_in_the_record_never_grow_the_form(tmp_path):
     assert _entry_extent(out["target"]) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: one bogus _标注记录 row (a fill type 'bogus', a colour 'rgb:ZZZ', a cell "
-    "'not-a-cell') raises inside annotate and no annotated copy is written at all",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "row",
     [

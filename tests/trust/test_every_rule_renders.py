@@ -314,12 +314,6 @@ def test_the_corpus_covers_the_registry():
 MARKED = {
     "hidden-row": CRASH,
     "subtotal-row": CRASH,
-    "invalid-text": pytest.mark.xfail(
-        reason="BUG: no annotated copy can be written for a file whose cell holds a control "
-        "character (the very thing invalid-text flags): openpyxl raises IllegalCharacterError "
-        "on the 问题清单 value/message and annotate reports 无法生成标注副本",
-        strict=True,
-    ),
 }
 
 

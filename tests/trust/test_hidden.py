@@ -136,12 +136,6 @@ def test_the_annotated_copy_unhides_marked_rows_and_clears_filters(tmp_path):
     assert not ws.auto_filter.filterColumn  # no criteria left: every row shows
 
 
-@pytest.mark.xfail(
-    reason="BUG: the annotated copy leaves a hidden column hidden although it marks cells "
-    "in it (an unknown code in hidden column C, the hidden-column warning at C3): the "
-    "marks are invisible",
-    strict=True,
-)
 def test_the_annotated_copy_unhides_a_marked_column(tmp_path):
     from openpyxl import load_workbook
 

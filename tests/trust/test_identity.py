@@ -172,11 +172,6 @@ def test_cli_check_without_year_exits_1_on_two_years(tmp_path):
     assert run_cli("check", a, b).exit_code == 1
 
 
-@pytest.mark.xfail(
-    reason="MISSING on main: `check --year` and `rollup --year` (class 5: choose one year "
-    "explicitly) are not CLI options yet",
-    strict=True,
-)
 def test_cli_year_option(tmp_path):
     a, b = _two_years(tmp_path)
     checked = run_cli("check", a, b, "--year", "2027", "--format", "json")

@@ -42,11 +42,6 @@ def _refused(res):
     return res.exit_code == 2 or (res.exit_code != 0 and "错误" in res.output)
 
 
-@pytest.mark.xfail(
-    reason="BUG: `rollup -o` accepts a path that is one of the inputs and overwrites the "
-    "submission with the report (exit 0)",
-    strict=True,
-)
 def test_rollup_output_over_an_input_file_is_refused(tmp_path):
     folder, a, _b = _inputs(tmp_path)
     before = _digest(a)
@@ -55,11 +50,6 @@ def test_rollup_output_over_an_input_file_is_refused(tmp_path):
     assert _digest(a) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: `rollup -o` inside an input folder is accepted: the report lands among "
-    "the submissions and is read as one next time",
-    strict=True,
-)
 def test_rollup_output_inside_an_input_folder_is_refused(tmp_path):
     folder, _a, _b = _inputs(tmp_path)
     res = run_cli("rollup", folder, "-o", folder / "汇总.xlsx")
@@ -67,10 +57,6 @@ def test_rollup_output_inside_an_input_folder_is_refused(tmp_path):
     assert not (folder / "汇总.xlsx").exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: `rollup --json` accepts an input file as its target and overwrites it",
-    strict=True,
-)
 def test_rollup_json_over_an_input_file_is_refused(tmp_path):
     _folder, a, b = _inputs(tmp_path)
     before = _digest(b)
@@ -79,10 +65,6 @@ def test_rollup_json_over_an_input_file_is_refused(tmp_path):
     assert _digest(b) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: `rollup --csv DIR` inside (or equal to) an input folder is accepted",
-    strict=True,
-)
 @pytest.mark.parametrize("inside", [True, False])
 def test_rollup_csv_among_the_inputs_is_refused(tmp_path, inside):
     folder, _a, _b = _inputs(tmp_path)
@@ -101,11 +83,6 @@ def test_check_annotate_among_the_inputs_is_refused(tmp_path, inside):
     assert not list(folder.rglob("*问题标注*"))
 
 
-@pytest.mark.xfail(
-    reason="BUG: `check --annotate DIR` writes each copy as DIR/<name>_问题标注.xlsx even "
-    "when that path is another input of the same run: the input is overwritten",
-    strict=True,
-)
 def test_annotate_never_overwrites_another_input(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -136,7 +113,6 @@ ANNOTATED_NOT_MARKED = (
 )
 
 
-@pytest.mark.xfail(reason=ANNOTATED_NOT_MARKED, strict=True)
 def test_an_annotated_copy_fed_back_never_counts(tmp_path):
     _original, copy = _annotated(tmp_path)
     result = check(copy)
@@ -145,7 +121,6 @@ def test_an_annotated_copy_fed_back_never_counts(tmp_path):
     assert run_cli("check", copy).exit_code == 1
 
 
-@pytest.mark.xfail(reason=ANNOTATED_NOT_MARKED, strict=True)
 def test_an_annotated_copy_beside_its_original_leaves_the_original_counting(tmp_path):
     original, copy = _annotated(tmp_path)
     result = check([original, copy])
@@ -155,7 +130,6 @@ def test_an_annotated_copy_beside_its_original_leaves_the_original_counting(tmp_
     assert accepted_fen(result, copy) == 0
 
 
-@pytest.mark.xfail(reason=ANNOTATED_NOT_MARKED, strict=True)
 def test_an_annotated_copy_resaved_by_libreoffice_is_still_recognised(tmp_path):
     _original, copy = _annotated(tmp_path)
     (resaved,) = lo_many([copy], tmp_path / "lo")

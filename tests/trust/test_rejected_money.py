@@ -112,13 +112,6 @@ def test_a_file_level_error_rejects_every_row_and_shows_it_all(tmp_path):
     assert all("unit-unknown" in r for r in result.all_rows["reasons"])
 
 
-@pytest.mark.xfail(
-    reason="BUG: the roll-up (rollup --json amounts.rejected, the terminal reconciliation "
-    "line, the report) sums rejected amount_fen signed: +155,000 and -35,000 net to "
-    "120,000.00, and a readable 3-decimal amount (1000.125) is called 金额无法识别 and left "
-    "out, instead of the gross with positive and negative apart",
-    strict=True,
-)
 def test_the_rollup_report_never_nets_rejected_money(tmp_path):
     import json
 

@@ -165,11 +165,6 @@ def test_the_same_instant_in_two_zones_is_equal_evidence(tmp_path):
     assert "duplicate-ambiguous" in rules(result, b)
 
 
-@pytest.mark.xfail(
-    reason="MISSING on main: `check --prefer FILE` / `rollup --prefer FILE` (class 9: an "
-    "explicit way to say which file counts) are not CLI options yet",
-    strict=True,
-)
 def test_cli_prefer(tmp_path):
     a = _at(_valid(tmp_path, "a.xlsx"), T0)
     b = _at(_other(tmp_path, "b.xlsx"), T0)

@@ -280,7 +280,9 @@ def reconciliation_table(summary: RollupSummary) -> Table:
         left, right = (
             (Fen(c.left), Fen(c.right))  # type: ignore[arg-type]
             if c.unit == "fen"
-            else (Yuan(c.left), Yuan(c.right)) if c.unit == "yuan" else (c.left, c.right)  # type: ignore[arg-type]
+            else (Yuan(c.left), Yuan(c.right))
+            if c.unit == "yuan"
+            else (c.left, c.right)  # type: ignore[arg-type]
         )
         rows.append(
             [c.name, c.label, left, right, "一致" if c.ok else "不一致", "；".join(c.failures)]
@@ -418,7 +420,9 @@ def display_width(values: Sequence[Any], floor: int = 6, cap: int = 60) -> int:
         text = (
             fen_text(value.fen)
             if isinstance(value, Fen)
-            else yuan_text(value.value) if isinstance(value, Yuan) else _text(value)
+            else yuan_text(value.value)
+            if isinstance(value, Yuan)
+            else _text(value)
         )
         widest = max(widest, sum(2 if ord(ch) > 0x2E80 else 1 for ch in text))
     return max(floor, min(cap, widest + 2))
@@ -784,7 +788,9 @@ def rejected_words(rec: Any) -> str:
     money gross, never netted out."""
     parts = []
     if rec.rejected_positive and rec.rejected_negative:
-        parts.append(f"正数 {yuan_display(rec.rejected_positive)} 元、负数 {yuan_display(rec.rejected_negative)} 元")
+        parts.append(
+            f"正数 {yuan_display(rec.rejected_positive)} 元、负数 {yuan_display(rec.rejected_negative)} 元"
+        )
     if rec.rows_without_amount:
         parts.append(f"其中 {rec.rows_without_amount} 行金额无法识别")
     detail = f"（{'；'.join(parts)}）" if parts else ""

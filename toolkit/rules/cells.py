@@ -345,13 +345,13 @@ def _duplicate_row(f: Frame, name: str) -> Mask:
 @cell_rule(
     "hidden-row", WARNING, ("project",),
     title="隐藏的行",
-    message="第 {row} 行{how}，打印出的表格上看不到它，但它已计入汇总：请取消隐藏后核对并打印",
+    message="第 {line} 行{how}，打印出的表格上看不到它，但它已计入汇总：请取消隐藏后核对并打印",
     meaning="A line item in a hidden row or one filtered out by an autofilter: it is counted, "
     "but the printed form leaves it out.",
     where="the 项目名称 cell of the row",
     describe=lambda f, name, i: (
         f.shown(name, i),
-        {"row": int(f.rows[i]), "how": "被筛选隐藏" if f.filtered[i] else "被隐藏"},
+        {"line": int(f.rows[i]), "how": "被筛选隐藏" if f.filtered[i] else "被隐藏"},
     ),
 )  # fmt: skip
 def _hidden_row(f: Frame, name: str) -> Mask:

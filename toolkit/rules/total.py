@@ -56,7 +56,7 @@ TOTAL_MISMATCH = define(
 SUBTOTAL_ROW = define(
     "subtotal-row", WARNING, scope="file",
     title="小计行",
-    message="第 {row} 行是小计或合计行（“{value}”），不是一笔预算：本行不计入汇总",
+    message="第 {line} 行是小计或合计行（“{value}”），不是一笔预算：本行不计入汇总",
     meaning="A 小计 (or a second 合计) row inside the table is not a line item and is not counted.",
     where="the row's label cell",
 )  # fmt: skip
@@ -298,7 +298,7 @@ def subtotals(ctx: FileContext) -> Iterator[Issue]:
                 and isinstance(cells.values[i], str)
                 and "计" in cells.values[i]
             ):
-                yield ctx.issue(SUBTOTAL_ROW, r, cells.cols[i], value=cells.values[i], row=r)
+                yield ctx.issue(SUBTOTAL_ROW, r, cells.cols[i], value=cells.values[i], line=r)
                 break
 
 

@@ -295,8 +295,11 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
     checks = (
         Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + len(rej), "rows"),
         Check(
-            "amounts", "读取金额 = 计入金额 + 剔除的正数金额 + 剔除的负数金额", read,
-            fen_to_yuan(fen_acc) + money.rejected_positive + money.rejected_negative, "yuan",
+            "amounts",
+            "读取金额 = 计入金额 + 剔除的正数金额 + 剔除的负数金额",
+            read,
+            fen_to_yuan(fen_acc) + money.rejected_positive + money.rejected_negative,
+            "yuan",
         ),  # fmt: skip
         Check("leaves-in-catalog", "各末级目录之和 = 计入金额", leaf_sum, grand),
         Check(
