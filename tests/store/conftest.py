@@ -72,6 +72,15 @@ def database(request: pytest.FixtureRequest) -> Iterator[str | None]:
 
 
 @pytest.fixture
+def another_database(request: pytest.FixtureRequest, database: str | None) -> Iterator[str | None]:
+    """A second, independent database of the same backend (None on SQLite)."""
+    if database is None:
+        yield None
+        return
+    yield from fresh_pg_database(request.getfixturevalue("pg_admin"))
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
