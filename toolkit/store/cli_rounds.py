@@ -180,8 +180,8 @@ def _print_board(board: Any) -> None:
         markup=False,
     )
     table = Table(show_lines=False)
-    for head in ("单位", "状态", "版本", "接收时间", "提交时间", "审核/退回", "计入金额（元）",
-                 "剔除金额（元）", "错误", "警告", "逾期"):  # fmt: skip
+    for head in ("单位", "状态", "版本", "接收时间", "提交时间", "审核/退回", "采用金额（元）",
+                 "未采用金额（元）", "错误", "警告", "逾期"):  # fmt: skip
         table.add_column(head, justify="right" if "金额" in head else "left")
     for u in board.units:
         s = u.current
@@ -249,7 +249,7 @@ def _event_text(e: Any) -> str:
     if kind == "submission.receive":
         return f"{d.get('name')}（SHA-256 {str(d.get('sha256'))[:12]}…）"
     if kind == "submission.check":
-        return (f"错误 {d.get('errors')} 个，警告 {d.get('warnings')} 个，计入 "
+        return (f"错误 {d.get('errors')} 个，警告 {d.get('warnings')} 个，采用 "
                 f"{yuan(int(d.get('amount_accepted_fen') or 0))} 元")  # fmt: skip
     if kind == "submission.refuse":
         return f"{d.get('name')}：{d.get('message')}"

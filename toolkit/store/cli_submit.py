@@ -145,7 +145,7 @@ def _receipt_line(r: Any) -> str:
         tail = f"，填报人 {safe(sub.signer)}，联系电话 {safe(sub.phone)}"
     else:
         tail = "；待单位确认提交（签署栏缺填报人或联系电话）"
-    return (f"✓ {path} → {r.unit} 第 {r.version} 版，{sub.state.label}，计入 "
+    return (f"✓ {path} → {r.unit} 第 {r.version} 版，{sub.state.label}，采用 "
             f"{yuan(sub.amount_accepted_fen)} 元{tail}")  # fmt: skip
 
 
