@@ -25,6 +25,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.store.store import Store
 
 
+_INSERT = events.insert()
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -44,20 +47,19 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one event (inside the caller's transaction)."""
-    conn.execute(
-        events.insert().values(
-            round_id=round_id,
-            at=at or now(),
-            actor=actor,
-            kind=kind,
-            unit=unit,
-            submission_id=submission_id,
-            version=version,
-            from_state=from_state,
-            to_state=to_state,
-            detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-        )
-    )
+    values = {
+        "round_id": round_id,
+        "at": at or now(),
+        "actor": actor,
+        "kind": kind,
+        "unit": unit,
+        "submission_id": submission_id,
+        "version": version,
+        "from_state": from_state,
+        "to_state": to_state,
+        "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+    }
+    conn.execute(_INSERT, values)
 
 
 def history(store: Store, round_id: str, unit: str | None = None) -> list[Event]:

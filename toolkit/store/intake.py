@@ -9,6 +9,7 @@ checked. Nothing here is visible to anyone until ``submissions`` commits its row
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zipfile
@@ -77,19 +78,19 @@ class Examined:
     items: list[tuple[Any, ...]] = field(default_factory=list)
     check: dict[str, Any] | None = None
 
-    @property
+    @functools.cached_property
     def rows_read(self) -> int:
         return len(self.items)
 
-    @property
+    @functools.cached_property
     def rows_accepted(self) -> int:
         return sum(1 for it in self.items if it[_ACCEPTED])
 
-    @property
+    @functools.cached_property
     def amount_read_fen(self) -> int:
         return sum(it[_FEN] or 0 for it in self.items)
 
-    @property
+    @functools.cached_property
     def amount_accepted_fen(self) -> int:
         return sum(it[_FEN] or 0 for it in self.items if it[_ACCEPTED])
 
@@ -179,24 +180,23 @@ def _check(ctx: Context, staged: Path, out: Examined) -> None:
         for i in block["issues"]
     ]  # fmt: skip
     frame = result.all_rows
-    columns = [frame[c].tolist() for c in ITEM_COLUMNS]
-    out.items = [tuple(_plain(v) for v in values) for values in zip(*columns, strict=True)]
+    columns = [_plain(frame[c].tolist()) for c in ITEM_COLUMNS]
+    out.items = list(zip(*columns, strict=True))
 
 
-def _plain(value: Any) -> Any:
-    """pandas / numpy scalars -> plain Python (NA -> None), for the database."""
-    if value is None:
-        return None
-    try:
-        import pandas as pd
+def _plain(values: list[Any]) -> list[Any]:
+    """A column's values as plain Python for the database: NA / NaN -> None, numpy -> int."""
+    import pandas as pd
 
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+    out = []
+    for v in values:
+        if v is None or v is pd.NA or (type(v) is float and v != v):
+            out.append(None)
+        elif hasattr(v, "item"):  # a numpy scalar that tolist() left alone
+            out.append(v.item())
+        else:
+            out.append(v)
+    return out
 
 
 def stamp_unit(path: Path) -> str | None:

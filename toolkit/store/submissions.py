@@ -44,6 +44,7 @@ from toolkit.store.schema import SOURCES, issues, line_items, submissions
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.store.store import Store
 
+_INSERT_SUBMISSION = submissions.insert()
 FILES_PER_JOB = 8  # like `check --jobs auto`: a worker process per CPU once each gets 8 files
 
 
@@ -273,14 +274,12 @@ def _submission_values(round_id: str, ex: Examined, version: int, intake: Intake
 def _insert(conn: Connection, round_id: str, ex: Examined, version: int, intake: Intake) -> int:
     """The submission, its issues and line items, and its receive and check events."""
     values = _submission_values(round_id, ex, version, intake)
-    sub_id = int(conn.execute(submissions.insert().values(**values)).inserted_primary_key[0])
+    sub_id = int(conn.execute(_INSERT_SUBMISSION, values).inserted_primary_key[0])
     if ex.issues:
         rows = [{"submission_id": sub_id, "seq": i, **x} for i, x in enumerate(ex.issues, 1)]
         conn.execute(issues.insert(), rows)
     if ex.items:
-        names = ("seq", *ITEM_COLUMNS)
-        items = [dict(zip(names, (i, *item), strict=True)) for i, item in enumerate(ex.items, 1)]
-        conn.execute(line_items.insert(), [{"submission_id": sub_id, **it} for it in items])
+        _insert_items(conn, sub_id, ex.items)
     at = values["received_at"]
     common = {"at": at, "unit": ex.unit, "submission_id": sub_id, "version": version}
     received = {"name": ex.job.name, "path": values["source_path"], "sha256": ex.sha256,
@@ -294,3 +293,14 @@ def _insert(conn: Connection, round_id: str, ex: Examined, version: int, intake:
                "toolkit_version": values["toolkit_version"]}  # fmt: skip
     ev.record(conn, round_id, "submission.check", intake.actor, detail=checked, **common)
     return sub_id
+
+
+def _insert_items(conn: Connection, sub_id: int, items: list[tuple[Any, ...]]) -> None:
+    """Line items in one DBAPI executemany (hundreds per file: SQLAlchemy's per-row
+    parameter handling would cost more than the insert itself)."""
+    names = ("submission_id", "seq", *ITEM_COLUMNS)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ", ".join(f'"{n}"' for n in names)
+    sql = f"INSERT INTO line_items ({columns}) VALUES ({', '.join([mark] * len(names))})"
+    assert set(names) == {c.name for c in line_items.c}
+    conn.exec_driver_sql(sql, [(sub_id, i, *item) for i, item in enumerate(items, 1)])
