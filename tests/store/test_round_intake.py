@@ -176,3 +176,31 @@ def test_workers_give_the_same_receipts(
         (u, 1, "submitted") for u in rnd.units
     ]
     assert json.loads(json.dumps([g.to_json() for g in got]))[0]["outcome"] == "new"
+
+
+def test_examine_in_another_process_then_record(store: Any, rnd: Any, files: RoundFiles) -> None:
+    """The portal's split: the upload is checked in a worker process (spawned: nothing
+    inherited), the web process only records what came back."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from toolkit.store import Intake, Job, examine, intake_context, record_examined
+
+    path = files.make("a.xlsx", "金水区", clean_rows(2))
+    ctx = intake_context(store, rnd.id)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        examined = pool.submit(examine, ctx, Job(str(path), "金水区.xlsx", "金水区")).result()
+    assert store.blobs.exists(examined.sha256)
+    r = record_examined(store, rnd.id, examined, Intake(actor="金水区", source="upload",
+                                                        confirm_signed=False))  # fmt: skip
+    assert (r.outcome, r.unit, r.version, r.state.value) == ("new", "金水区", 1, "received")
+
+
+def test_a_round_with_nothing_approved_rolls_up_to_zero(store: Any, rnd: Any) -> None:
+    from toolkit.store import rollup_round
+
+    done = rollup_round(store, rnd.id, jobs=1)
+    assert done.ok and done.counted == [] and len(done.not_counted) == len(rnd.units)
+    doc = toolkit.report_json(done.summary())
+    assert doc["grand_total"] == "0.00" and doc["rows"] == {"read": 0, "accepted": 0, "rejected": 0}

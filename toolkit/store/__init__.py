@@ -45,6 +45,12 @@ _API = {
     "write_round_templates": "toolkit.store.rounds",
     "receive_files": "toolkit.store.submissions",
     "receive_file": "toolkit.store.submissions",
+    "intake_context": "toolkit.store.submissions",
+    "record_examined": "toolkit.store.submissions",
+    "Intake": "toolkit.store.submissions",
+    "examine": "toolkit.store.intake",
+    "Job": "toolkit.store.intake",
+    "Examined": "toolkit.store.intake",
     "confirm": "toolkit.store.actions",
     "approve": "toolkit.store.actions",
     "return_submission": "toolkit.store.actions",
@@ -61,7 +67,10 @@ _API = {
 }
 __all__ = [
     "Event",
+    "Examined",
+    "Intake",
     "IntegrityProblem",
+    "Job",
     "NotFound",
     "Receipt",
     "Round",
@@ -77,14 +86,17 @@ __all__ = [
     "approve",
     "confirm",
     "create_round",
+    "examine",
     "get_round",
     "get_submission",
     "history",
+    "intake_context",
     "list_rounds",
     "open_store",
     "original_path",
     "receive_file",
     "receive_files",
+    "record_examined",
     "return_submission",
     "rollup_round",
     "round_catalog",
@@ -102,6 +114,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.store.actions import approve, confirm, return_submission
     from toolkit.store.errors import IntegrityProblem, NotFound, StoreError, TransitionRefused
     from toolkit.store.events import history
+    from toolkit.store.intake import Examined, Job, examine
     from toolkit.store.lifecycle import State, UnitState
     from toolkit.store.models import Event, Receipt, Round, RoundStatus, Submission, UnitStatus
     from toolkit.store.records import (
@@ -124,7 +137,13 @@ if TYPE_CHECKING:  # pragma: no cover
         write_round_templates,
     )
     from toolkit.store.store import Store, open_store
-    from toolkit.store.submissions import receive_file, receive_files
+    from toolkit.store.submissions import (
+        Intake,
+        intake_context,
+        receive_file,
+        receive_files,
+        record_examined,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -118,11 +118,31 @@ def _receive(
 ) -> list[Receipt]:
     if intake.source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")
-    rnd = get_round(store, round_id)
+    ctx = intake_context(store, round_id)
     expected = round_unit(store, round_id, unit) if unit else None
+    store.blobs.clean_stale()
+    known = _known(store, ctx.round_id)
+    work = [_triage(Job(path, name, expected), known) for path, name in named]
+    results = _examine_all(ctx, [w for w in work if isinstance(w, Job)], jobs)
+    receipts: list[Receipt] = []
+    for item in work:
+        if isinstance(item, Job):
+            receipts.append(record_examined(store, ctx.round_id, next(results), intake))
+        else:
+            receipts.append(_record_known(store, ctx.round_id, item, intake))
+        if progress is not None:
+            progress(len(receipts), len(work), receipts[-1])
+    return receipts
+
+
+def intake_context(store: Store, round_id: str) -> Context:
+    """What ``intake.examine`` needs to check files for the round, in a form that can be
+    sent to a worker process (the portal's upload worker: ``examine(ctx, Job(...))`` there,
+    then ``record_examined(store, round_id, examined, Intake(...))`` where the database is)."""
+    rnd = get_round(store, round_id)
     cat = round_catalog(store, round_id)
     remember_catalog(cat)
-    ctx = Context(
+    return Context(
         data_dir=str(store.root),
         round_id=rnd.id,
         year=rnd.year,
@@ -131,19 +151,6 @@ def _receive(
         catalog_doc=json.dumps(cat.to_dict(), ensure_ascii=False),
         units=rnd.units,
     )
-    store.blobs.clean_stale()
-    known = _known(store, rnd.id)
-    work = [_triage(Job(path, name, expected), known) for path, name in named]
-    results = _examine_all(ctx, [w for w in work if isinstance(w, Job)], jobs)
-    receipts: list[Receipt] = []
-    for item in work:
-        if isinstance(item, Job):
-            receipts.append(record(store, rnd.id, next(results), intake))
-        else:
-            receipts.append(_record_known(store, rnd.id, item, intake))
-        if progress is not None:
-            progress(len(receipts), len(work), receipts[-1])
-    return receipts
 
 
 def _known(store: Store, round_id: str) -> dict[str, list[tuple[str, int]]]:
@@ -188,7 +195,7 @@ def _pooled(ctx: Context, todo: Sequence[Job], n: int) -> Iterator[Examined]:
 
 
 # -- the transaction that makes a received file a submission ------------------------------
-def record(store: Store, round_id: str, ex: Examined, intake: Intake) -> Receipt:
+def record_examined(store: Store, round_id: str, ex: Examined, intake: Intake) -> Receipt:
     """Commit what ``examine`` found: a new version, a duplicate, or a refusal."""
     base = {"path": ex.job.path, "name": ex.job.name, "sha256": ex.sha256, "check": ex.check}
     with write_tx(store.engine) as conn:
