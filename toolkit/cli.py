@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from toolkit import __version__
+from toolkit.store.commands import round_options
 from toolkit.xlsx.preflight import DEFAULT_LIMITS as _LIMITS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -260,6 +261,7 @@ def catalog_export(path: str | None, output: str) -> None:
     type=click.Path(),
     help="OUT.xlsx for one workbook, or a folder for one workbook per unit.",
 )
+@round_options
 def template(
     catalog_path: str | None,
     year: int | None,
@@ -273,6 +275,9 @@ def template(
     timestamp: bool | None,
     fmt: str,
     output: str,
+    data_dir: str | None,
+    round_id: str | None,
+    database: str | None,
 ) -> None:
     """Write the budget template: one workbook, or one per reporting unit into a folder.
 
@@ -280,10 +285,18 @@ def template(
     budget-toolkit template --year 2027 -o templates/budget_template.xlsx
     budget-toolkit template --unit-name 中原区 -o 2027_中原区_预算表.xlsx
     budget-toolkit template --units units.txt -o out/
+    budget-toolkit template --data 报送数据 --round 2027-01-3fa9c2 -o 下发模板/
     """
     from toolkit.form import load_units
     from toolkit.template import write_template, write_templates
 
+    if data_dir or round_id:  # a reporting round's templates (toolkit.store)
+        from toolkit.store.commands import round_templates
+
+        options = {"rows": rows, "cascade": cascade, "password": password, "stamp_time": timestamp}
+        ctx = click.get_current_context()
+        round_templates(ctx, data_dir, round_id, database, output, unit_names, fmt, options)
+        return
     if unit_names and units_file:
         raise click.UsageError("--unit-name and --units cannot be used together")
     out = Path(output)
@@ -601,7 +614,7 @@ def _rollup_params() -> list[click.Parameter]:
 
 
 @cli.command("rollup", context_settings=CONTEXT_SETTINGS, params=_rollup_params())
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(exists=True))
 @click.option(
     "-o",
     "--output",
@@ -622,6 +635,12 @@ def _rollup_params() -> list[click.Parameter]:
     help="Write one CSV per table (UTF-8 with BOM) into DIR.",
 )
 @click.option("--strict", is_flag=True, help="Leave out every row of a file that has any error.")
+@round_options
+@click.option(
+    "--include",
+    type=click.Choice(["submitted"]),
+    help="With --round: count 已提交 versions too, not only 已审核 ones.",
+)
 def rollup_cmd(
     paths: tuple[str, ...],
     report_path: str | None,
@@ -638,6 +657,10 @@ def rollup_cmd(
     timeout: float | None,
     year: int | None,
     prefer: tuple[str, ...],
+    data_dir: str | None,
+    round_id: str | None,
+    database: str | None,
+    include: str | None,
 ) -> None:
     """Check workbooks like `check`, then total the accepted rows exactly, per category and unit.
 
@@ -647,6 +670,7 @@ def rollup_cmd(
     \b
     budget-toolkit rollup 收到的预算表/ -o 汇总报表.xlsx
     budget-toolkit rollup 收到的预算表/ --json - --strict
+    budget-toolkit rollup --data 报送数据 --round 2027-01-3fa9c2 -o 汇总报表.xlsx
     """
     from rich.console import Console
 
@@ -658,8 +682,14 @@ def rollup_cmd(
     to_stdout = json_path == "-"
     console = Console(stderr=to_stdout, highlight=False, markup=False, soft_wrap=True)
     progress = _Progress(Console(stderr=True))
+    round_result = None
+    if data_dir or round_id or not paths:  # a reporting round's current versions (toolkit.store)
+        from toolkit.store.commands import round_rollup_result
+
+        args = (paths, data_dir, round_id, database, include, jobs, to_stdout)
+        round_result = round_rollup_result(click.get_current_context(), *args)
     try:
-        result, units = _check_paths(
+        result, units = round_result or _check_paths(
             paths,
             catalog_path=catalog_path,
             units_file=units_file,
@@ -752,6 +782,12 @@ def demo_cmd(outdir: str) -> None:
         f"下一步：budget-toolkit check {s.flawed.parent} --annotate {Path(outdir) / '退回'}"
         "  （生成标注了错误的副本，退回给填报单位）"
     )
+
+
+# -- reporting rounds (toolkit.store): round, submit, status, confirm, approve, return, history
+from toolkit.store.commands import register  # noqa: E402
+
+register(cli)
 
 
 def main() -> None:
