@@ -96,12 +96,6 @@ def test_accepted_text_is_read_exactly_and_flagged(tmp_path, amount, fen):
     assert ("total-mismatch", "error", "K7") in found(result)
 
 
-@pytest.mark.xfail(
-    reason="BUG: the text grammar uses Python's Unicode \\d, so digits of other scripts "
-    "are read as numbers: '1٠٠' (Arabic-Indic zeros, shown like '1..') is read as 100, "
-    "'१२३' as 123",
-    strict=True,
-)
 @pytest.mark.parametrize("amount", ["1٠٠", "١٢٣", "१२३"])
 def test_digits_of_other_scripts_are_not_a_number(tmp_path, amount):
     result = check(_file(tmp_path, amount))

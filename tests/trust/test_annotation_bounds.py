@@ -101,12 +101,6 @@ def test_a_range_in_the_record_is_bounded(tmp_path):
     assert out["seconds"] < 30
 
 
-@pytest.mark.xfail(
-    reason="BUG: every _标注记录 row is obeyed: 20,000 rows giving far cells "
-    "(XFD1000000 ...) a fill are all created on the entry sheet, so the copy's form grows "
-    "from 8 x 13 to 1,019,999 rows x 16,384 columns",
-    strict=True,
-)
 def test_far_cells_in_the_record_never_grow_the_form(tmp_path):
     copy = _copy(tmp_path)
     before = _entry_extent(copy)

@@ -68,12 +68,6 @@ def test_the_same_unit_stated_twice_is_no_conflict(tmp_path):
     assert "unit-conflict" not in rules(check(path))
 
 
-@pytest.mark.xfail(
-    reason="BUG: a second 填报单位 above the header (E1 '填报单位：金水区' beside the title) "
-    "silently wins or loses against C2: the preamble keeps only the last 填报单位 label, "
-    "no unit-conflict, the file passes",
-    strict=True,
-)
 def test_another_unit_above_the_header(tmp_path):
     path = build_submission(tmp_path / "a.xlsx", items(2), cells={"E1": "填报单位：金水区"})
     result = check(path)
@@ -81,12 +75,6 @@ def test_another_unit_above_the_header(tmp_path):
     assert accepted_fen(result) == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: another unit stated below the table the way the form itself states it "
-    "(label cell 填报单位 in A10, value 金水区 in B10) is not seen as a unit: only "
-    "value-outside-table warnings, the file passes as 中原区",
-    strict=True,
-)
 def test_another_unit_as_label_and_value_cells(tmp_path):
     path = build_submission(
         tmp_path / "a.xlsx", items(2), cells={"A10": "填报单位", "B10": "金水区"}

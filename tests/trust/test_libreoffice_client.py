@@ -64,11 +64,6 @@ def test_a_text_amount_typed_in_libreoffice(tmp_path):
     assert accepted_fen(result) == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: the hidden-row rule crashes (duplicate 'row' argument): a row hidden in "
-    "LibreOffice makes the whole file file-unreadable",
-    strict=True,
-)
 def test_a_row_hidden_in_libreoffice_is_counted_and_flagged(tmp_path):
     src = build_submission(tmp_path / "a.xlsx", items(3))
     out = lo_edit(src, tmp_path / "out.xlsx", "hide:5")

@@ -140,10 +140,6 @@ def test_a_cached_total_value_is_never_trusted(tmp_path):
     assert ("total-mismatch", "error", "K6") in found(result)
 
 
-@pytest.mark.xfail(
-    reason=SUBTOTAL_CRASH,
-    strict=True,
-)
 def test_a_subtotal_row_with_a_number_inside_the_sum_doubles_the_paper_total(tmp_path):
     # 小计 typed as a number inside the SUM range: on paper the 合计 adds it again
     rows = [item(0), item(1), {"seq": "小计", "amount": 3000}, item(2)]
@@ -155,13 +151,6 @@ def test_a_subtotal_row_with_a_number_inside_the_sum_doubles_the_paper_total(tmp
     assert 6 not in set(result.all_rows["row"])
 
 
-@pytest.mark.xfail(
-    reason=SUBTOTAL_CRASH
-    + "; and once that is fixed: the paper total skips a formula without a cached value "
-    "inside the SUM range (a 小计 =SUM(K4:K5)), so the file passes (exit 0) although "
-    "Excel prints the two lines twice in 合计",
-    strict=True,
-)
 def test_a_subtotal_formula_inside_the_sum_range_never_passes(tmp_path):
     """Excel's =SUM(K4:K7) adds the 小计's own =SUM(K4:K5): the paper shows the two lines
     twice. The file has no cached values (openpyxl), so its paper total is unknown."""

@@ -59,16 +59,7 @@ def test_file_names_are_shown_escaped(tmp_path, name):
         ("033A\u202c0101", "U+202C"),
         ("033\u04100101", "U+0410"),  # Cyrillic А
         ("033\u03910101", "U+0391"),  # Greek Α
-        pytest.param(
-            "033\u0430\u200b0101",  # Cyrillic small а and a zero-width space
-            "U+0430",
-            marks=pytest.mark.xfail(
-                reason="BUG: the code is upper-cased before it is explained, so a Cyrillic "
-                "small а (U+0430) is named as U+0410 (CYRILLIC CAPITAL LETTER A), a "
-                "character that is not in the cell",
-                strict=True,
-            ),
-        ),
+        ("033\u0430\u200b0101", "U+0430"),  # Cyrillic small а and a zero-width space
     ],
     ids=repr,
 )
@@ -94,13 +85,6 @@ def test_full_width_codes_are_the_same_code(tmp_path):
     assert result.files[0].status == "ok", found(result)
 
 
-@pytest.mark.xfail(
-    reason="BUG (more of the same kind as class 12): a list value or a unit that differs "
-    "from a valid one only by a zero-width space ('公开\\u200b招标', '中原区\\u200b') is "
-    "value-not-in-list / unit-unknown without saying that an invisible character is the "
-    "difference, unlike unknown-code",
-    strict=True,
-)
 @pytest.mark.parametrize("where", ["method", "unit"])
 def test_a_list_value_or_unit_spoiled_by_an_invisible_character_says_so(tmp_path, where):
     if where == "method":

@@ -86,12 +86,6 @@ def test_projects_named_like_total_words_are_lines(tmp_path):
     assert accepted_fen(result) == 600_000
 
 
-@pytest.mark.xfail(
-    reason="BUG: a line item whose text cells read like two signature labels (项目名称 "
-    "'填报人', 购买内容 '联系电话') is taken as the signature block: the table ends there, "
-    "the real 合计 row below is ignored, later lines become row-after-total",
-    strict=True,
-)
 def test_a_line_shaped_like_the_signature_block_is_data_when_the_total_row_is_below(
     catalog, tmp_path
 ):
@@ -156,13 +150,6 @@ def test_signature_words_and_cleared_seq_survive_a_libreoffice_round_trip(catalo
     assert toolkit.read_submission(out).table.end_reason == "total"
 
 
-@pytest.mark.xfail(
-    reason="BUG: a line item (code and amount) with 合计/总计 in any text cell left of the "
-    "amount (购买内容 '合计', 项目名称 '总计', 承接主体 '合 计') is taken as a subtotal row: "
-    "today the subtotal-row rule crashes (file-unreadable); behind the crash the row is "
-    "left out of the table with a warning, its money neither counted nor rejected",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "overrides", [{"content": "合计"}, {"project": "总计"}, {"provider": "合 计"}], ids=str
 )

@@ -226,6 +226,7 @@ def _undo_previous_marks(wb: Any) -> None:
     earlier annotation changed, so only today's problems are marked."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
+    from openpyxl.utils.cell import coordinate_to_tuple
 
     if MARKS_SHEET not in wb.sheetnames:
         return
@@ -242,7 +243,11 @@ def _undo_previous_marks(wb: Any) -> None:
             fg_color, bg_color = _color(str(fg or "")), _color(str(bg or ""))
         except (TypeError, ValueError):
             continue
-        cell = _writable(wb[sheet], ref)
+        ws = wb[sheet]
+        row, col = coordinate_to_tuple(ref.replace("$", ""))
+        if row > ws.max_row or col > ws.max_column:
+            continue  # we only ever mark cells of the form: never grow it from a record
+        cell = _writable(ws, ref)
         cell.fill = PatternFill(fill_type=fill_type or None, fgColor=fg_color, bgColor=bg_color)
         if cell.comment is not None and cell.comment.author == AUTHOR:
             cell.comment = Comment(text, author or "") if text else None

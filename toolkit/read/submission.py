@@ -25,8 +25,6 @@ from toolkit.xlsx.preflight import Deadline, Limits
 from toolkit.xlsx.sheet import Worksheet, parse_range, parse_sheet
 from toolkit.xlsx.styles import NumberFormat
 
-# Sheets the toolkit writes beside the form, never read as data.
-ANNOTATION_SHEETS = ("问题清单", "_标注记录")
 ANNOTATED_KEY = "annotated"  # custom property budget_toolkit.annotated: the original's hash
 _YEAR_RE = re.compile(r"(20\d\d)\s*年")
 
@@ -62,6 +60,7 @@ class Submission:
     unit_typed: str | None = None  # as typed in the 填报单位 cell
     unit_cell: tuple[int, int] | None = None
     unit_label_found: bool = False
+    units_above: list[tuple[str, int, int]] = field(default_factory=list)  # more 填报单位
     year: int | None = None
     year_source: str | None = None  # stamp | title
     stamp: dict[str, str] = field(default_factory=dict)
@@ -118,10 +117,10 @@ def _read_stamp(sub: Submission, pkg: Package) -> None:
 
 # -- finding the entry sheet -------------------------------------------------------------------
 def _candidates(pkg: Package) -> list[SheetInfo]:
-    skip = {form.SHEET_STAMP, *ANNOTATION_SHEETS}
-    sheets = [s for s in pkg.workbook.sheets if squash(s.name) not in skip]
+    """Every sheet, 预算表 first: a copy of the form may hide under any name, ours
+    included (问题清单, _stamp ...), so each is looked at (cheaply: _may_hold_header)."""
     return sorted(
-        sheets,
+        pkg.workbook.sheets,
         key=lambda s: (squash(s.name) != form.SHEET_ENTRY, squash(s.name) == form.SHEET_CATALOG),
     )
 
@@ -129,8 +128,8 @@ def _candidates(pkg: Package) -> list[SheetInfo]:
 def _may_hold_header(pkg: Package, data: bytes) -> bool:
     """Cheap test before a sheet other than 预算表 is parsed: a header needs the label
     目录编码 or 预算金额 in a cell, as a shared string or typed inline."""
-    if b"inlineStr" in data or b't="str"' in data:
-        return True
+    if b"inlineStr" in data or b't="str"' in data or b":v>" in data or b"<v " in data:
+        return True  # inline text, or a shape the index test below cannot see into
     code, amount = _label_indices(pkg)
     return any(b"<v>%d</v>" % i in data for i in code) and any(
         b"<v>%d</v>" % i in data for i in amount
@@ -255,11 +254,15 @@ def _preamble(sub: Submission, ws: Worksheet, header: Header) -> None:
                 continue
             text = squash(value)
             if text.startswith(form.UNIT_LABEL):
-                sub.unit_label_found = True
                 unit, where = _label_value(row, col, text, form.UNIT_LABEL)
+                name = (squash(as_text(unit)) or None) if unit is not None else None
+                if sub.unit_label_found:  # a second 填报单位 above the header
+                    if name:
+                        sub.units_above.append((name, r, where))
+                    continue
+                sub.unit_label_found = True
                 sub.unit_cell = (r, where)
-                sub.unit = (squash(as_text(unit)) or None) if unit is not None else None
-                sub.unit_typed = sub.unit
+                sub.unit = sub.unit_typed = name
             elif text.startswith(form.AMOUNT_UNIT_LABEL):
                 unit, where = _label_value(row, col, text, form.AMOUNT_UNIT_LABEL)
                 if unit is not None and squash(as_text(unit)):

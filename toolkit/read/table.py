@@ -95,7 +95,7 @@ class Table:
     subtotal_rows: list[int]
     regions: dict[str, Region]
     signature: dict[str, tuple[str, int, int]]  # label -> (value, row, col)
-    units_found: list[tuple[str, int, int]]  # 填报单位 texts found off the preamble
+    units_found: list[tuple[str, int, int]]  # units named by a 填报单位 off the preamble
 
 
 @dataclass
@@ -169,9 +169,10 @@ def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table
     label_cols = sorted(
         c for c in header.columns.values() if c < (amount_col or 1 << 30) and c >= first
     )
-    signature_row, signature = _signature(idx, h)
-    totals = _total_candidates(idx, label_cols, h, signature_row)
-    subtotals = _subtotal_rows(idx, label_cols, h)
+    items = _item_rows(idx, header, h)
+    signature_row, signature = _signature(idx, h, items)
+    totals = _total_candidates(idx, label_cols, h, signature_row, items, amount_col)
+    subtotals = _subtotal_rows(idx, label_cols, h, items)
     total_row = totals[-1] if totals else None
     if total_row is not None:
         end, reason = total_row, "total"
@@ -207,9 +208,42 @@ def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table
     )
 
 
-def _signature(idx: _Index, h: int) -> tuple[int | None, dict[str, tuple[str, int, int]]]:
-    """The signature block's row (two or more labels in cells of their own) and what was
-    typed beside each label."""
+def _item_rows(idx: _Index, header: Header, h: int) -> set[int]:
+    """Rows below the header that are line items whatever their text cells say (合计,
+    填报人 ...): a code in the code column, or an amount beside a 项目名称 that is not
+    itself a total label. Such a row never ends the table."""
+    cells = idx.cells
+    rows: set[int] = set()
+    code = header.columns.get("code")
+    if code is not None:
+        for i in idx.in_column(code).tolist():
+            if cells.rows[i] > h and not cells.kinds[i] & FORMULA:
+                if looks_like_line_item(cells.kinds[i], cells.values[i]):
+                    rows.add(cells.rows[i])
+    amount, project = header.columns.get("amount"), header.columns.get("project")
+    if amount is not None and project is not None:
+        named = {
+            cells.rows[i]
+            for i in idx.in_column(project).tolist()
+            if isinstance(cells.values[i], str)
+            and cells.values[i].strip()
+            and not is_total_label(cells.values[i])
+            and not is_subtotal_label(cells.values[i])
+            and signature_label(cells.values[i]) is None
+        }
+        for i in idx.in_column(amount).tolist():
+            r = cells.rows[i]
+            if r > h and r in named and not cells.kinds[i] & FORMULA:
+                if looks_like_line_item(cells.kinds[i], cells.values[i]):
+                    rows.add(r)
+    return rows
+
+
+def _signature(
+    idx: _Index, h: int, items: set[int]
+) -> tuple[int | None, dict[str, tuple[str, int, int]]]:
+    """The signature block's row (two or more labels in cells of their own, and no code
+    or amount) and what was typed beside each label."""
     cells = idx.cells
     by_row: dict[int, list[tuple[int, str, str]]] = {}
     text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h))
@@ -221,7 +255,11 @@ def _signature(idx: _Index, h: int) -> tuple[int | None, dict[str, tuple[str, in
         found = signature_label(value)
         if found is not None:
             by_row.setdefault(cells.rows[i], []).append((cells.cols[i], *found))
-    rows = [r for r, labels in by_row.items() if len({label for _, label, _ in labels}) >= 2]
+    rows = [
+        r
+        for r, labels in by_row.items()
+        if len({label for _, label, _ in labels}) >= 2 and r not in items
+    ]
     if not rows:
         return None, {}
     row = min(rows)
@@ -240,10 +278,16 @@ def _signature(idx: _Index, h: int) -> tuple[int | None, dict[str, tuple[str, in
 
 
 def _total_candidates(
-    idx: _Index, label_cols: list[int], h: int, signature_row: int | None
+    idx: _Index,
+    label_cols: list[int],
+    h: int,
+    signature_row: int | None,
+    items: set[int],
+    amount_col: int | None,
 ) -> list[int]:
     cells = idx.cells
     rows = set()
+    first = set()  # the label stands in the first column, where the template writes 合计
     for c in label_cols:
         for i in idx.in_column(c).tolist():
             value = cells.values[i]
@@ -251,15 +295,26 @@ def _total_candidates(
                 r = cells.rows[i]
                 if r > h and (signature_row is None or r < signature_row):
                     rows.add(r)
-    return sorted(rows)
+                    if c == label_cols[0]:
+                        first.add(r)
+    # a row with a code or an amount beside a name is a line item, unless it is the
+    # template's 合计 (its label in the first column, or its amount the sum formula): a
+    # 合计 row a clerk typed a code into is still the 合计
+    summed = set()
+    if amount_col is not None:
+        summed = {
+            cells.rows[i] for i in idx.in_column(amount_col).tolist() if cells.kinds[i] & FORMULA
+        }
+    return sorted(r for r in rows if r not in items or r in summed or r in first)
 
 
-def _subtotal_rows(idx: _Index, label_cols: list[int], h: int) -> set[int]:
+def _subtotal_rows(idx: _Index, label_cols: list[int], h: int, items: set[int]) -> set[int]:
     cells = idx.cells
     found = set()
     for c in label_cols[:1]:
         for i in idx.in_column(c).tolist():
-            if cells.rows[i] > h and is_subtotal_label(cells.values[i]):
+            r = cells.rows[i]
+            if r > h and r not in items and is_subtotal_label(cells.values[i]):
                 found.add(cells.rows[i])
     return found
 
@@ -378,4 +433,27 @@ def _regions(
             region.line_like += max(
                 0, rec.line_like - sum(looks_like_line_item(k, v) for _, k, v in rec.examples)
             )
-    return regions, units
+    return regions, _unit_values(units, cells)
+
+
+def _unit_values(labels: list[tuple[str, int, int]], cells: Cells) -> list[tuple[str, int, int]]:
+    """(unit, row, column) for each 填报单位 found: after its colon, or in the first cell
+    with a value to its right (kept or stray), as the form itself states it."""
+    out = []
+    for text, r, c in labels:
+        rest = squash(text)[len(form.UNIT_LABEL) :].lstrip(":：")
+        if rest:
+            out.append((rest, r, c))
+            continue
+        right = [
+            (cells.cols[i], cells.values[i])
+            for i in range(len(cells.rows))
+            if cells.rows[i] == r and cells.cols[i] > c
+        ]
+        if r in cells.strays:
+            right += [(col, v) for col, _, v in cells.strays[r].examples]
+        for col, value in sorted(right, key=lambda t: t[0])[:4]:
+            if isinstance(value, str) and value.strip():
+                out.append((value.strip(), r, col))
+                break
+    return out

@@ -182,6 +182,8 @@ def _format_problem(f: Frame, i: int) -> str:
     fmt = f.formats[i] if i < len(f.formats) else None
     if fmt is None:
         return ""
+    if fmt.hides:
+        return "不显示数字的格式（打印出来是空白）"
     if fmt.is_percent:
         return "百分比格式（显示为原数的 100 倍）"
     if fmt.scales:
@@ -281,9 +283,13 @@ def _name_mismatch(f: Frame, name: str) -> Mask:
 @cell_rule(
     "value-not-in-list", ERROR, form.LIST_FIELDS,
     title="取值不在下拉列表中",
-    message="“{header}”的值“{value}”不在可选范围内，请从下拉列表中选择",
-    meaning="A value outside its list for 购买方式, 资金来源 or 承接主体类型.",
+    message="“{header}”的值“{value}”不在可选范围内{detail}，请从下拉列表中选择",
+    meaning="A value outside its list for 购买方式, 资金来源 or 承接主体类型 (invisible "
+    "characters are named).",
     where="the cell",
+    describe=lambda f, name, i: (
+        f.shown(name, i), {"header": f.header(name), "detail": V.invisible_note(f.shown(name, i))}
+    ),
 )  # fmt: skip
 def _unlisted(f: Frame, name: str) -> Mask:
     return f.unlisted[name]

@@ -17,6 +17,7 @@ from toolkit import form
 from toolkit.issues import Issue
 from toolkit.read.submission import Submission, title_year
 from toolkit.rules.registry import ERROR, WARNING, Rule, define
+from toolkit.rules.values import invisible_note
 from toolkit.text import squash
 from toolkit.xlsx.preflight import FileProblem
 
@@ -177,7 +178,7 @@ UNIT_MISSING = define(
 UNIT_UNKNOWN = define(
     "unit-unknown", ERROR, scope="file", rejects="file",
     title="填报单位不在名单中",
-    message="填报单位“{value}”不在单位名单中",
+    message="填报单位“{value}”不在单位名单中{detail}",
     meaning="The 填报单位 is not in the unit list.",
     where="the 填报单位 value cell",
 )  # fmt: skip
@@ -198,11 +199,11 @@ def found_units(sub: Submission) -> list[tuple[str, str, tuple[int, int] | None]
         found.append((squash(sub.stamp["unit"]), "模板标识", None))
     if sub.unit_typed:
         found.append((squash(sub.unit_typed), "填报单位单元格", sub.unit_cell))
+    for name, r, c in sub.units_above:
+        found.append((squash(name), "表头上方另一处“填报单位”", (r, c)))
     if sub.table is not None:
-        for text, r, c in sub.table.units_found:
-            rest = squash(text)[len(form.UNIT_LABEL) :].lstrip(":：")
-            if rest:
-                found.append((rest, "表中另一处“填报单位”", (r, c)))
+        for name, r, c in sub.table.units_found:
+            found.append((squash(name), "表中另一处“填报单位”", (r, c)))
     return found
 
 
@@ -223,7 +224,7 @@ def unit(ctx: FileContext) -> Iterator[Issue]:
     if not sub.unit:
         yield ctx.issue(UNIT_MISSING, row, col)
     elif squash(sub.unit) not in ctx.options.units:
-        yield ctx.issue(UNIT_UNKNOWN, row, col, value=sub.unit)
+        yield ctx.issue(UNIT_UNKNOWN, row, col, value=sub.unit, detail=invisible_note(sub.unit))
 
 
 def _a1(cell: tuple[int, int]) -> str:

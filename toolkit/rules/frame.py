@@ -69,7 +69,12 @@ def judge_code(catalog: Catalog, value: Any) -> CodeFacts:
     entry = catalog.get(code) if code else None
     if entry is None:
         return CodeFacts(
-            None, None, None, "unknown", "", V.explain_code(code or str(value), catalog)
+            None,
+            None,
+            None,
+            "unknown",
+            "",
+            V.explain_code(V.code_token(value) or str(value), catalog),
         )
     level2 = catalog.level2(entry.code)
     problem = "" if catalog.is_leaf(entry.code) else "non-leaf"

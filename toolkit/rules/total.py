@@ -25,6 +25,7 @@ from toolkit.rules import values as V
 from toolkit.rules.file import FileContext, file_rule
 from toolkit.rules.frame import Frame
 from toolkit.rules.registry import ERROR, WARNING, define
+from toolkit.xlsx.cells import EMPTY as EMPTY_KIND
 from toolkit.xlsx.cells import ERROR as ERROR_KIND
 from toolkit.xlsx.cells import FORMULA, KIND_MASK, NUMBER, TEXT
 from toolkit.xlsx.sheet import col_index
@@ -48,7 +49,7 @@ TOTAL_FORMULA = define(
 TOTAL_MISMATCH = define(
     "total-mismatch", ERROR, scope="file", rejects="file",
     title="合计与明细不符",
-    message="合计行打印出的合计为 {shown} 元，明细计入的金额为 {counted} 元，相差 {diff} 元{why}",
+    message="合计行打印出的合计为 {shown} {unit}，明细计入的金额为 {counted} {unit}，相差 {diff} {unit}{why}",
     meaning="What the form's own 合计 shows on paper (computed from the cells, never a cached "
     "value) differs from the counted total; the message names the cells responsible.",
     where="the 合计 row's amount cell",
@@ -80,6 +81,7 @@ class Paper:
     by_row: dict[int, Decimal] = field(default_factory=dict)  # what each added row shows
     errors: set[int] = field(default_factory=set)  # added rows that show an error value
     typed: bool = False  # a number typed over the template's formula
+    unknown: set[int] = field(default_factory=set)  # added rows whose formula has no result
 
 
 def _refs(args: str, amount_col: int) -> set[int] | None:
@@ -171,6 +173,7 @@ def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
     total = Decimal(0)
     by_row: dict[int, Decimal] = {}
     errors: set[int] = set()
+    unknown: set[int] = set()
     filter_rows = ws.autofilter
     for i in column_cells(ws, amount_col).tolist():
         r = cells.rows[i]
@@ -181,14 +184,28 @@ def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
         if filtered and r in ws.hidden_rows and filter_rows and ws.filter_active:
             continue
         kind = cells.kinds[i] & KIND_MASK
-        if kind == ERROR_KIND:
+        if kind == EMPTY_KIND and cells.kinds[i] & FORMULA:
+            unknown.add(r)  # a 小计 formula saved without its result: the 合计 adds it
+        elif kind == ERROR_KIND:
             errors.add(r)  # the 合计 shows the error
         elif kind == NUMBER:
             d = V.number_text_decimal(cells.values[i])
             if d is not None:
                 total += d
                 by_row[r] = d
-    return Paper("ok", _to_fen(total, spec.fen), rows, hidden, filtered, by_row, errors)
+    return Paper(
+        "ok", _to_fen(total, spec.fen), rows, hidden, filtered, by_row, errors, unknown=unknown
+    )
+
+
+def in_unit(fen: int, unit: str) -> str:
+    """Fen as the printed form shows it: ``1,234.50`` in 元, ``0.123450`` → ``0.12345`` in 万元."""
+    if unit == "元":
+        return fen_display(fen)
+    d = (Decimal(fen) / 1_000_000).normalize()
+    text = format(d, ",f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 def counted_fen(frame: Frame) -> int:
@@ -269,16 +286,26 @@ def judge_total(ctx: FileContext, frame: Frame, flagged: set[int] | None = None)
         return
     if paper.status == "not-number":
         yield ctx.issue(
-            TOTAL_MISMATCH, row, col, value=typed, shown=f"“{typed}”",
-            counted=fen_display(counted_fen(frame)), diff="—", why="：合计单元格填的不是数字，请恢复模板的 =SUM 公式",
+            TOTAL_MISMATCH, row, col, value=typed, shown=f"“{typed}”", unit=frame.unit,
+            counted=in_unit(counted_fen(frame), frame.unit), diff="—", why="：合计单元格填的不是数字，请恢复模板的 =SUM 公式",
         )  # fmt: skip
         return
     assert paper.fen is not None
+    unknown = sorted(paper.unknown - {rows[i] for i in flagged})
+    if unknown:
+        cells = "、".join(a1(r, col) for r in unknown[:MAX_NAMED])
+        yield ctx.issue(
+            TOTAL_MISMATCH, row, col, value=typed, shown="（无法确定）", unit=frame.unit,
+            counted=in_unit(counted_fen(frame), frame.unit), diff="（无法确定）",
+            why=f"：{cells} 是公式（如小计），合计会把它再加一遍：请删除小计行，只保留明细",
+        )  # fmt: skip
+        return
     if paper.fen != counted:
         yield ctx.issue(
             TOTAL_MISMATCH, row, col, value=typed,
-            shown=fen_display(paper.fen), counted=fen_display(counted_fen(frame)),
-            diff=fen_display(abs(counted_fen(frame) - paper.fen)), why=_why(frame, paper),
+            shown=in_unit(paper.fen, frame.unit), counted=in_unit(counted_fen(frame), frame.unit),
+            diff=in_unit(abs(counted_fen(frame) - paper.fen), frame.unit), why=_why(frame, paper),
+            unit=frame.unit,
         )  # fmt: skip
 
 

@@ -31,8 +31,10 @@ MAX_EXACT_FEN = 2**53 - 1  # beyond it sums stop being exact in float-based tool
 
 # -- amounts ------------------------------------------------------------------------------------
 OK, NOT_NUMBER, SPACES, PRECISION, NEGATIVE, TOO_LARGE = 0, 1, 2, 3, 4, 5
-_GRAMMAR = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
-_INNER_SPACE = re.compile(r"\d[\s\u00a0\u3000]+[\d,.]|[\d,.][\s\u00a0\u3000]+\d")
+# ASCII digits only (after NFKC, which folds full-width ones): another script's digits
+# (Arabic-Indic ٠, Devanagari १) are not what a clerk in Zhengzhou typed or reads
+_GRAMMAR = re.compile(r"([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?")
+_INNER_SPACE = re.compile(r"[0-9][\s\u00a0\u3000]+[0-9,.]|[0-9,.][\s\u00a0\u3000]+[0-9]")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,13 @@ def show_char(ch: str) -> str:
     return f"U+{ord(ch):04X}" + (f"（{name}）" if name else "")
 
 
+def code_token(value: Any) -> str:
+    """The code part of a 目录编码 cell as typed (NFKC, not upper-cased: a message names
+    the very characters the cell holds)."""
+    m = _CODE_TOKEN.match(nfkc(value if isinstance(value, str) else str(value)))
+    return m.group(0) if m else ""
+
+
 def split_code(value: Any) -> tuple[str, str]:
     """``０３３ａ０１０１ 居家养老服务`` -> ("033A0101", "居家养老服务")."""
     s = nfkc(value if isinstance(value, str) else str(value))
@@ -174,6 +183,15 @@ def text_problem(text: str, max_text: int) -> str:
     if len(text) > max_text:
         problems.append(f"过长（{len(text)} 字，上限 {max_text} 字）")
     return "，".join(problems)
+
+
+def invisible_note(text: str) -> str:
+    """``（含有看不见的字符 U+200B（ZERO WIDTH SPACE），去掉后为“公开招标”）`` or ""."""
+    hidden = INVISIBLE.findall(text)
+    if not hidden:
+        return ""
+    names = "、".join(dict.fromkeys(show_char(c) for c in hidden))
+    return f"（含有看不见的字符 {names}，去掉后为“{INVISIBLE.sub('', text)}”）"
 
 
 def listed(field: str) -> dict[str, str]:

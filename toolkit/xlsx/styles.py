@@ -42,6 +42,12 @@ class NumberFormat:
         return bool(_DATE_CODES.search(bare.replace("General", "")))
 
     @property
+    def hides(self) -> bool:
+        """``;;;`` and the like: the positive section is empty, the number prints as nothing."""
+        first = self.code.split(";")[0]
+        return ";" in self.code and not _QUOTED.sub("", first).strip() and not _QUOTED.search(first)
+
+    @property
     def is_percent(self) -> bool:
         return "%" in _QUOTED.sub("", self.code)
 
