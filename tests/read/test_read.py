@@ -17,11 +17,42 @@ from builders import (
     patch_part,
     stamp_for,
 )
-from toolkit.read.reader import read_submission, scan_formulas_and_errors
 
 from toolkit import form
+from toolkit.read.submission import Submission, read_submission
 from toolkit.rules.batch import check
-from toolkit.rules.values import split_code
+from toolkit.rules.values import number_text_decimal, split_code
+from toolkit.xlsx.cells import ERROR, FORMULA, KIND_MASK
+from toolkit.xlsx.sheet import parse_sheet
+
+
+def cell(sub: Submission, row: int, col: int) -> tuple[int, object, str | None] | None:
+    """(kind, value, formula) of one kept cell of the entry sheet."""
+    cells = sub.worksheet.cells  # type: ignore[union-attr]
+    for i in range(len(cells.rows)):
+        if cells.rows[i] == row and cells.cols[i] == col:
+            return cells.kinds[i], cells.values[i], cells.formulas.get(i)
+    return None
+
+
+def values(sub: Submission, field: str) -> list[object]:
+    return sub.table.columns[field].values  # type: ignore[union-attr]
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def formulas_and_errors(xml: bytes, exact: bool = False) -> tuple[dict, dict]:
+    """(row, col) -> formula text, and (row, col) -> error value, of a sheet's cells."""
+    ws = parse_sheet(xml, [], exact=exact)
+    c = ws.cells
+    formulas = {(c.rows[i], c.cols[i]): t for i, t in c.formulas.items()}
+    errors = {
+        (c.rows[i], c.cols[i]): c.values[i]
+        for i in range(len(c.rows))
+        if c.kinds[i] & KIND_MASK == ERROR
+    }
+    return formulas, errors
 
 
 def test_reads_the_form_by_its_labels(tmp_path: Path, catalog) -> None:
@@ -30,10 +61,10 @@ def test_reads_the_form_by_its_labels(tmp_path: Path, catalog) -> None:
     assert sub.sheet == form.SHEET_ENTRY
     assert sub.header_row == 3
     assert sub.columns["code"] == 3 and sub.columns["amount"] == 11
-    assert [r.row for r in sub.rows] == [4, 5]
+    assert sub.row_numbers == [4, 5]
     assert sub.unit == "中原区" and sub.unit_cell == (2, 3)
     assert sub.year == 2027 and sub.year_source == "stamp"
-    assert sub.total_row == 6
+    assert sub.table.total_row == 6 and sub.table.end_reason == "total"
     assert sub.stamp["catalog_id"] == catalog.id and sub.stamp_source == "properties"
 
 
@@ -42,13 +73,17 @@ def test_rows_inserted_above_and_blank_rows_keep_true_row_numbers(tmp_path: Path
     path = build_submission(tmp_path / "a.xlsx", rows, rows_above=4)
     sub = read_submission(path)
     assert sub.header_row == 7
-    assert [(r.row, r.values["project"]) for r in sub.rows] == [(8, "甲"), (11, "乙"), (13, "丙")]
+    assert list(zip(sub.row_numbers, values(sub, "project"), strict=True)) == [
+        (8, "甲"),
+        (11, "乙"),
+        (13, "丙"),
+    ]
     result = check(path)
     assert list(result.rows["row"]) == [8, 11, 13]
     assert set(result.rows["amount_cell"]) == {"K8", "K11", "K13"}
 
 
-def test_reordered_and_extra_columns(tmp_path: Path) -> None:
+def test_reordered_and_extra_columns_whose_data_is_reported(tmp_path: Path) -> None:
     columns = list(reversed(FIELDS))
     path = build_submission(
         tmp_path / "a.xlsx",
@@ -58,10 +93,11 @@ def test_reordered_and_extra_columns(tmp_path: Path) -> None:
     )
     sub = read_submission(path)
     assert sub.columns["amount"] == columns.index("amount") + 1
-    assert sub.extra_columns == {14: "联系人"}
+    assert sub.header.extra == {14: "联系人"}
     result = check(path)
     assert result.rows.loc[0, "amount_fen"] == 8800
-    assert "value-outside-table" not in set(result.issues["rule"])
+    # a column the form does not have is not read: what is typed in it is said, at its cell
+    assert result.issues[["rule", "cell"]].values.tolist() == [["value-outside-table", "N4"]]
 
 
 def test_header_labels_with_stray_and_full_width_spaces(tmp_path: Path) -> None:
@@ -144,7 +180,8 @@ def test_wan_yuan_amounts_convert_exactly(
     )
     sub = read_submission(path)
     assert sub.amount_unit == "万元"
-    assert sub.amount_unit_source == ("header" if unit_in_header else "cell")
+    assert ("header" in sub.amount_units) == unit_in_header
+    assert sub.amount_units["cell"][0] == "万元"
     result = check(path)
     assert result.issues.empty, result.issues
     assert result.rows.loc[0, "amount_fen"] == fen
@@ -153,20 +190,22 @@ def test_wan_yuan_amounts_convert_exactly(
 def test_reads_until_the_total_row(tmp_path: Path) -> None:
     path = build_submission(tmp_path / "a.xlsx", [line(), line(amount=1)], total=120001)
     sub = read_submission(path)
-    assert sub.total_row == 6
-    assert [r.row for r in sub.rows] == [4, 5]
-    assert sub.end_row == 6
+    assert sub.table.total_row == 6
+    assert sub.row_numbers == [4, 5]
+    assert sub.table.end == 6
     # the signature line below 合计 is part of the form, not stray data
-    assert sub.outside == []
+    assert not any(region.cells for region in sub.table.regions.values())
 
 
 def test_total_label_with_spaces_and_no_total_row(tmp_path: Path) -> None:
     spaced = build_submission(tmp_path / "a.xlsx", [line()], total=None, cells={"A5": "合　计"})
-    assert read_submission(spaced).total_row == 5
+    assert read_submission(spaced).table.total_row == 5
     none = build_submission(tmp_path / "b.xlsx", [line(), line(amount=2)], total=None)
     sub = read_submission(none)
-    assert sub.total_row is None
-    assert [r.row for r in sub.rows] == [4, 5]
+    assert sub.table.total_row is None and sub.table.end_reason == "signature"
+    assert sub.row_numbers == [4, 5]
+    # the form's signed 合计 is missing: it cannot be checked, so the file does not pass
+    assert set(check(none).issues["rule"]) == {"total-missing"}
 
 
 def test_stamp_from_the_hidden_sheet_only(tmp_path: Path, catalog) -> None:
@@ -204,9 +243,9 @@ def test_unit_cell_variants(tmp_path: Path, cells: dict, unit: str, cell: tuple)
 def test_formulas_and_error_values_are_found(tmp_path: Path) -> None:
     path = build_submission(tmp_path / "a.xlsx", [line(amount="=1+2"), line(project="=A1&B1")])
     sub = read_submission(path)
-    assert sub.formulas[(4, 11)] == "=1+2"
-    assert sub.formulas[(5, 2)] == "=A1&B1"
-    assert sub.formulas[(6, 11)].startswith("=SUM(")
+    assert cell(sub, 4, 11)[2] == "=1+2"
+    assert cell(sub, 5, 2)[2] == "=A1&B1"
+    assert cell(sub, 6, 11)[2].startswith("=SUM(")
 
 
 def test_scan_without_cell_references_uses_the_faithful_parser() -> None:
@@ -216,9 +255,12 @@ def test_scan_without_cell_references_uses_the_faithful_parser() -> None:
     stripped = re.sub(rb'<c r="[A-Z]+\d+"', b"<c", xml)
     # the first cell keeps its reference so counting starts at J
     stripped = stripped.replace(b"<c><v>1</v>", b'<c r="J4"><v>1</v>', 1)
+    xml = xml.replace(b"<worksheet>", b'<worksheet xmlns="' + MAIN.encode() + b'">')
+    stripped = stripped.replace(b"<worksheet>", b'<worksheet xmlns="' + MAIN.encode() + b'">')
     expected = ({(4, 11): "=1+2"}, {(4, 12): "#REF!"})
-    assert scan_formulas_and_errors(xml) == expected
-    assert scan_formulas_and_errors(stripped) == expected
+    assert formulas_and_errors(xml) == expected
+    assert formulas_and_errors(stripped) == expected
+    assert parse_sheet(stripped, []).exact and not parse_sheet(xml, []).exact
 
 
 def test_error_cells_read_as_errors_not_blanks(tmp_path: Path) -> None:
@@ -230,8 +272,9 @@ def test_error_cells_read_as_errors_not_blanks(tmp_path: Path) -> None:
         '<c r="K4" t="e"><v>#DIV/0!</v></c>',
     )
     sub = read_submission(path)
-    assert sub.errors == {(4, 11): "#DIV/0!"}
-    assert sub.rows[0].values["amount"] in ("", None)
+    kind, value, _ = cell(sub, 4, 11)
+    assert (kind & KIND_MASK, value) == (ERROR, "#DIV/0!")
+    assert check(path).issues[["rule", "cell"]].values.tolist()[0] == ["cell-error-value", "K4"]
 
 
 def test_namespace_prefixed_cells(tmp_path: Path) -> None:
@@ -240,14 +283,17 @@ def test_namespace_prefixed_cells(tmp_path: Path) -> None:
         b'<x:sheetData><x:row r="4"><x:c r="K4"><x:f>1+1</x:f><x:v>2</x:v></x:c>'
         b'<x:c r="L4" t="e"><x:v>#N/A</x:v></x:c></x:row></x:sheetData></x:worksheet>'
     )
-    assert scan_formulas_and_errors(xml) == ({(4, 11): "=1+1"}, {(4, 12): "#N/A"})
+    expected = ({(4, 11): "=1+1"}, {(4, 12): "#N/A"})
+    assert formulas_and_errors(xml) == formulas_and_errors(xml, exact=True) == expected
 
 
-def test_dates_and_booleans_come_back_as_such(tmp_path: Path) -> None:
+def test_dates_and_booleans_are_not_amounts(tmp_path: Path) -> None:
     path = build_submission(tmp_path / "a.xlsx", [line(amount=date(2027, 1, 5)), line(amount=True)])
     sub = read_submission(path)
-    assert isinstance(sub.rows[0].values["amount"], date)
-    assert sub.rows[1].values["amount"] is True
+    assert sub.formats[0].is_date  # a date is a number with a date format
+    assert values(sub, "amount")[1] is True
+    got = check(path).issues[["rule", "cell"]].values.tolist()
+    assert ["amount-not-number", "K4"] in got and ["amount-not-number", "K5"] in got
 
 
 def test_not_a_template(tmp_path: Path) -> None:
@@ -264,7 +310,8 @@ def test_openpyxl_written_file_has_no_cached_values_and_still_reads(tmp_path: Pa
     """Scripts fill forms without cached values: 合计 and 一级/二级 are recomputed."""
     path = build_submission(tmp_path / "a.xlsx", [line(amount=100), line(amount=50)])
     sub = read_submission(path)
-    assert sub.total_value in ("", None)  # a formula with no cached value
+    kind, value, formula = cell(sub, 6, 11)
+    assert kind == FORMULA and value is None and formula.startswith("=SUM(")  # no cached value
     result = check(path)
     assert result.issues.empty
     assert result.rows["amount_fen"].sum() == 15000
@@ -282,19 +329,23 @@ def test_libreoffice_resaved_file_reads_the_same(tmp_path: Path, lo_convert) -> 
     assert before.rows[cols].equals(after.rows[cols])
     assert after.issues.empty
     # LibreOffice recalculated and cached the 合计 formula; it agrees with the recomputed sum
-    assert to_decimal(read_submission(resaved).total_value) == Decimal("1241.50")
+    _, cached, _ = cell(read_submission(resaved), 7, 11)
+    assert number_text_decimal(cached) == Decimal("1241.5")
 
 
 @pytest.mark.libreoffice
 def test_text_numbers_make_the_sheets_own_total_wrong(tmp_path: Path, lo_convert) -> None:
-    """SUM skips numbers stored as text: the recomputed total counts them, and says so."""
+    """SUM skips numbers stored as text: the file does not pass, and the cell is named."""
     (tmp_path / "src").mkdir()
     src = build_submission(tmp_path / "src" / "a.xlsx", [line(amount="1,234.50"), line(amount=7)])
     result = check(lo_convert(src, tmp_path / "lo"))
-    assert result.rows["amount_fen"].sum() == 124150
-    assert result.issues[["rule", "cell", "value"]].values.tolist() == [
-        ["total-mismatch", "K6", "7.00"]
+    assert result.all_rows["amount_fen"].sum() == 124150
+    assert result.rows.empty  # the signed 合计 (7.00) is not what is counted (1,241.50)
+    assert result.issues[["rule", "cell"]].values.tolist() == [
+        ["total-mismatch", "K6"],
+        ["amount-as-text", "K4"],
     ]
+    assert "K4" in result.issues.loc[0, "message"]
 
 
 def test_real_template_filled_reads_clean(tmp_path: Path, catalog) -> None:
@@ -319,11 +370,11 @@ def test_libreoffice_cached_error_values_are_found(tmp_path: Path, lo_convert) -
     src = build_submission(tmp_path / "src" / "a.xlsx", [line(amount="=1/0")])
     resaved = lo_convert(src, tmp_path / "lo")
     sub = read_submission(resaved)
-    assert sub.formulas[(4, 11)] == "=1/0"
-    assert sub.errors[(4, 11)] == "#DIV/0!"
-    assert sub.errors[(5, 11)] == "#DIV/0!"  # the 合计 SUM inherits it
+    kind, value, formula = cell(sub, 4, 11)
+    assert (formula, value, kind) == ("=1/0", "#DIV/0!", ERROR | FORMULA)
+    assert cell(sub, 5, 11)[1] == "#DIV/0!"  # the 合计 SUM shows it too
     result = check(resaved)
+    # the row's own error explains the 合计's error value: one located reason
     assert result.issues[["rule", "cell", "value"]].values.tolist() == [
-        ["formula-in-input", "K4", "=1/0"],
-        ["total-mismatch", "K5", "#DIV/0!"],
+        ["formula-in-input", "K4", "=1/0"]
     ]
