@@ -111,15 +111,26 @@ FIELDS: tuple[Field, ...] = (
     Field("level1", COL_LEVEL1, "derived", width=14),
     Field("level2", COL_LEVEL2, "derived", width=14),
     Field("content", COL_CONTENT, "text", prompt="简要说明购买的服务内容、数量和标准。", width=26),
-    Field("provider", COL_PROVIDER, "text", prompt="填写承接主体全称；尚未确定的填“待定”。", width=22),
+    Field(
+        "provider", COL_PROVIDER, "text", prompt="填写承接主体全称；尚未确定的填“待定”。", width=22
+    ),
     Field(
         "provider_type", COL_PROVIDER_TYPE, "list", choices=PROVIDER_TYPES,
         prompt="按《政府购买服务管理办法》第六条选择承接主体类型。",
     ),
-    Field("method", COL_METHOD, "list", choices=PURCHASE_METHODS, prompt="请从下拉列表中选择采购方式。"),
-    Field("funding", COL_FUNDING, "list", choices=FUNDING_SOURCES, prompt="请从下拉列表中选择资金来源。"),
+    Field(
+        "method", COL_METHOD, "list", choices=PURCHASE_METHODS,
+        prompt="请从下拉列表中选择采购方式。",
+    ),
+    Field(
+        "funding", COL_FUNDING, "list", choices=FUNDING_SOURCES,
+        prompt="请从下拉列表中选择资金来源。",
+    ),
     Field("amount", COL_AMOUNT, "amount", True, width=18),
-    Field("target", COL_TARGET, "text", prompt="填写可衡量的产出和效果目标，如服务人次、满意度。", width=24),
+    Field(
+        "target", COL_TARGET, "text", prompt="填写可衡量的产出和效果目标，如服务人次、满意度。",
+        width=24,
+    ),
     Field("note", COL_NOTE, "text", prompt="其他需要说明的事项（可不填）。", width=18),
 )  # fmt: skip
 FIELD = {f.name: f for f in FIELDS}

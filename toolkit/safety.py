@@ -66,7 +66,8 @@ def refuse_inputs(inputs: Iterable[str | Path], outputs: dict[str, str | Path | 
         for folder in folders:
             if out == folder or folder in out.parents:
                 raise ValueError(
-                    f"{option} {path} 位于被检查的文件夹 {folder} 之内：下次检查时会被当作报送文件读入"
+                    f"{option} {path} 位于被检查的文件夹 {folder} 之内："
+                    "下次检查时会被当作报送文件读入"
                 )
         for f in files:
             if out in f.parents:

@@ -4,7 +4,6 @@ template's =SUM as it does), types a text amount, hides a row, and saves as .xls
 
 from __future__ import annotations
 
-import pytest
 from trust_builders import (
     accepted_fen,
     build_submission,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from trust_builders import (
     accepted_fen,
     build_submission,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from builders import stamp_for
 from trust_builders import (
     accepted_fen,

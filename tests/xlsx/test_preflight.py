@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.rules import registry
-from toolkit.rules.registry import Rule
 from toolkit.rules.file import problem_issue
+from toolkit.rules.registry import Rule
 from toolkit.xlsx.preflight import (
     DEFAULT_LIMITS,
     OTHER_SPREADSHEET_SUFFIXES,

@@ -108,11 +108,12 @@ def render_json(result: CheckResult) -> str:
 
 
 def rejected_text(a: Amounts) -> str:
-    """``未采用 2 行，共 119,995.00 元（正数 155,000.00 元、负数 -35,000.00 元，另 1 行金额无法识别）``."""
+    """``未采用 2 行，共 119,995.00 元（正数 155,000.00 元、负数 -35,000.00 元，…）``."""
     parts = []
     if a.rejected_positive and a.rejected_negative:
         parts.append(
-            f"正数 {yuan_display(a.rejected_positive)} 元、负数 {yuan_display(a.rejected_negative)} 元"
+            f"正数 {yuan_display(a.rejected_positive)} 元、"
+            f"负数 {yuan_display(a.rejected_negative)} 元"
         )
     if a.unreadable_rows:
         parts.append(f"另 {a.unreadable_rows} 行金额无法识别")

@@ -789,7 +789,8 @@ def rejected_words(rec: Any) -> str:
     parts = []
     if rec.rejected_positive and rec.rejected_negative:
         parts.append(
-            f"正数 {yuan_display(rec.rejected_positive)} 元、负数 {yuan_display(rec.rejected_negative)} 元"
+            f"正数 {yuan_display(rec.rejected_positive)} 元、"
+            f"负数 {yuan_display(rec.rejected_negative)} 元"
         )
     if rec.rows_without_amount:
         parts.append(f"其中 {rec.rows_without_amount} 行金额无法识别")

@@ -162,7 +162,6 @@ _SIGNATURE_KEYS = tuple((label, squash(label)) for label in form.SIGNATURE_LABEL
 
 def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table:
     idx = _Index.of(ws.cells)
-    cells = ws.cells
     h = header.row
     amount_col = header.columns.get("amount")
     first = min([*header.columns.values(), *header.extra.keys()])

@@ -48,7 +48,8 @@ SUPERSEDED_SUBMISSION = define(
 DUPLICATE_AMBIGUOUS = define(
     "duplicate-ambiguous", ERROR, scope="batch", rejects="file",
     title="无法判断以哪个文件为准",
-    message="{unit}{year}有 {count} 个文件（{files}），{why}，无法判断以哪个为准：请删除不用的文件，"
+    message="{unit}{year}有 {count} 个文件（{files}）"
+    "，{why}，无法判断以哪个为准：请删除不用的文件，"
     "或用 --prefer 指定要采用的文件",
     meaning="Two or more valid files for one unit and year with equal evidence: none counts "
     "until one is chosen (never settled by directory order).",
@@ -269,7 +270,10 @@ def resolve_duplicates(results: Results, prefer: Sequence[str] = ()) -> None:
                     count=len(valid), files=files, why=why,
                 ))  # fmt: skip
             continue
-        detail = f"{unit}{year_text}共有 {len(members)} 个文件（{names}），以 {winner_fr.path} 为准（{why}）"
+        detail = (
+            f"{unit}{year_text}共有 {len(members)} 个文件（{names}），"
+            f"以 {winner_fr.path} 为准（{why}）"
+        )
         for i in members:
             fr = results[i][0]
             fr.issues.append(DUPLICATE_SUBMISSION.issue(file=fr.path, value=unit, detail=detail))

@@ -123,7 +123,16 @@ def _required(f: Frame, name: str) -> Mask:
     return f.blank[name]
 
 
-# -- amounts -----------------------------------------------------------------------------------------
+_LEVEL_NAMES = {1: "一级目录", 2: "二级目录"}
+
+
+def _read_number(f: Frame, i: int) -> str:
+    """The number a text amount reads as, for the message ("" when it reads as none)."""
+    a = f.amounts[i]
+    return format(a.read, ",f") if a and a.read is not None else ""
+
+
+# -- amounts ---------------------------------------------------------------------------------------
 def _not_number(f: Frame, name: str, i: int) -> tuple[str, dict[str, Any]]:
     a = f.amounts[i]
     spaces = a is not None and a.status == V.SPACES
@@ -149,7 +158,9 @@ def _amount_not_number(f: Frame, name: str) -> Mask:
     message="预算金额 {value} 超过 {places} 位小数（最小单位为分）",
     meaning="More than 2 decimal places in 元 (6 in 万元).",
     where="the 预算金额 cell",
-    describe=lambda f, name, i: (f.shown(name, i), {"places": form.AMOUNT_UNIT_SPECS[f.unit].decimals}),
+    describe=lambda f, name, i: (
+        f.shown(name, i), {"places": form.AMOUNT_UNIT_SPECS[f.unit].decimals}
+    ),
 )  # fmt: skip
 def _amount_precision(f: Frame, name: str) -> Mask:
     return _amount_mask(f, V.PRECISION)
@@ -197,7 +208,8 @@ def _format_problem(f: Frame, i: int) -> str:
 @cell_rule(
     "amount-format", ERROR, ("amount",), blocks=True,
     title="金额格式显示为其他单位",
-    message="预算金额 {value} 的单元格设置了{detail}，打印出的数字与计入的金额不一致：请把单元格格式改回“数值”",
+    message="预算金额 {value} 的单元格设置了{detail}，"
+    "打印出的数字与计入的金额不一致：请把单元格格式改回“数值”",
     meaning="The amount cell's number format shows another unit (a percent, a thousands "
     "scaling, a literal 万元 in a 元 form): the paper shows another number than is counted.",
     where="the 预算金额 cell",
@@ -221,14 +233,14 @@ def _amount_format(f: Frame, name: str) -> Mask:
     where="the 预算金额 cell",
     describe=lambda f, name, i: (
         f.shown(name, i),
-        {"number": format(f.amounts[i].read, ",f") if f.amounts[i] and f.amounts[i].read is not None else ""},
+        {"number": _read_number(f, i)},
     ),
 )  # fmt: skip
 def _amount_as_text(f: Frame, name: str) -> Mask:
     return np.array([a is not None and a.as_text and a.status == V.OK for a in f.amounts], bool)
 
 
-# -- codes ---------------------------------------------------------------------------------------------
+# -- codes -----------------------------------------------------------------------------------------
 def _unknown(f: Frame, name: str, i: int) -> tuple[str, dict[str, Any]]:
     facts = f.codes[i]
     explain = facts.explain if facts is not None else ""
@@ -255,7 +267,7 @@ def _unknown_code(f: Frame, name: str) -> Mask:
     where="the 目录编码 cell",
     describe=lambda f, name, i: (
         f.catalog[f.codes[i].code].label,  # type: ignore[union-attr]
-        {"detail": {1: "一级目录", 2: "二级目录"}.get(f.catalog[f.codes[i].code].level, "上级目录")},  # type: ignore[union-attr]
+        {"detail": _LEVEL_NAMES.get(f.catalog[f.codes[i].code].level, "上级目录")},  # type: ignore[union-attr]
     ),
 )  # fmt: skip
 def _non_leaf(f: Frame, name: str) -> Mask:
@@ -301,7 +313,9 @@ def _unlisted(f: Frame, name: str) -> Mask:
     message="“{header}”的内容{detail}，已按原样保留，请核对",
     meaning="Control, zero-width or direction characters, or over-long text, in a text cell.",
     where="the cell",
-    describe=lambda f, name, i: (f.texts[name][i] or "", {"header": f.header(name), "detail": f.text_problems[name][i]}),
+    describe=lambda f, name, i: (
+        f.texts[name][i] or "", {"header": f.header(name), "detail": f.text_problems[name][i]}
+    ),
 )  # fmt: skip
 def _text(f: Frame, name: str) -> Mask:
     return np.array([bool(p) for p in f.text_problems[name]], bool)

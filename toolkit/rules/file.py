@@ -100,7 +100,7 @@ def problem_issue(path: str, problem: FileProblem) -> Issue:
     return rule.issue(file=path, sheet=problem.sheet, detail=detail, limit=problem.limit)
 
 
-# -- our own output, or another catalogue's template ------------------------------------------------
+# -- our own output, or another catalogue's template -----------------------------------------------
 ANNOTATED_COPY = define(
     "annotated-copy", ERROR, scope="file", rejects="file",
     title="工具生成的标注副本",
@@ -167,7 +167,7 @@ def stamp(ctx: FileContext) -> Iterator[Issue]:
     )
 
 
-# -- the unit ---------------------------------------------------------------------------------------
+# -- the unit --------------------------------------------------------------------------------------
 UNIT_MISSING = define(
     "unit-missing", ERROR, scope="file", rejects="file",
     title="未填填报单位",
@@ -233,11 +233,12 @@ def _a1(cell: tuple[int, int]) -> str:
     return a1(*cell)
 
 
-# -- the year -----------------------------------------------------------------------------------------
+# -- the year --------------------------------------------------------------------------------------
 YEAR_CONFLICT = define(
     "year-conflict", ERROR, scope="file", rejects="file",
     title="预算年度前后不一致",
-    message="模板标识的年度为 {stamp} 年，标题却是 {title} 年：无法确定是哪一年的预算，请使用该年度下发的模板",
+    message="模板标识的年度为 {stamp} 年，标题却是 {title} 年："
+    "无法确定是哪一年的预算，请使用该年度下发的模板",
     meaning="The stamp's budget year and the title's disagree.",
     where="the title cell",
 )  # fmt: skip
@@ -255,12 +256,14 @@ def year(ctx: FileContext) -> Iterator[Issue]:
         )
 
 
-# -- the amount unit -------------------------------------------------------------------------------------
+# -- the amount unit -------------------------------------------------------------------------------
 AMOUNT_UNIT_UNKNOWN = define(
     "amount-unit-unknown", ERROR, scope="file", rejects="file",
     title="金额单位无法识别",
-    message="金额单位“{value}”不是 元 或 万元，无法换算：请使用下发的模板，金额以元（或万元模板的万元）填写",
-    meaning="The amount unit (header, 金额单位 cell or stamp) is neither 元 nor 万元 (千元, 亿元 ...).",
+    message="金额单位“{value}”不是 元 或 万元，无法换算："
+    "请使用下发的模板，金额以元（或万元模板的万元）填写",
+    meaning="The amount unit (header, 金额单位 cell or stamp) is neither 元 nor 万元 "
+    "(千元, 亿元 ...).",
     where="the cell that states it",
 )  # fmt: skip
 AMOUNT_UNIT_CONFLICT = define(
@@ -286,7 +289,7 @@ def amount_unit(ctx: FileContext) -> Iterator[Issue]:
         yield ctx.issue(AMOUNT_UNIT_CONFLICT, r, c, value=ctx.sub.amount_unit, detail=detail)
 
 
-# -- columns and sheets -----------------------------------------------------------------------------------
+# -- columns and sheets ----------------------------------------------------------------------------
 DUPLICATE_COLUMN = define(
     "duplicate-column", ERROR, scope="file", rejects="file",
     title="列名重复",
@@ -298,7 +301,8 @@ DUPLICATE_COLUMN = define(
 EXTRA_ENTRY_SHEET = define(
     "extra-entry-sheet", ERROR, scope="file", rejects="file",
     title="预算表有副本",
-    message="工作表“{copy}”是预算表的副本，填有 {rows} 行数据，这些数据不会被读取：请把它们移到“{entry}”中并删除副本",
+    message="工作表“{copy}”是预算表的副本，填有 {rows} 行数据，"
+    "这些数据不会被读取：请把它们移到“{entry}”中并删除副本",
     meaning="A copy of the entry sheet holds line items (or holds them while the entry sheet "
     "is empty): they would not be counted.",
     where="the copy's first line item",
@@ -306,7 +310,8 @@ EXTRA_ENTRY_SHEET = define(
 HIDDEN_COLUMN = define(
     "hidden-column", WARNING, scope="file",
     title="隐藏的列",
-    message="“{value}”列被隐藏了，其中有 {cells} 个单元格有内容：打印出的表格上看不到，但已读取；请取消隐藏后核对",
+    message="“{value}”列被隐藏了，其中有 {cells} 个单元格有内容："
+    "打印出的表格上看不到，但已读取；请取消隐藏后核对",
     meaning="A column of the form is hidden and holds data: read, but not on the printed form.",
     where="the column's header cell",
 )  # fmt: skip

@@ -22,7 +22,8 @@ ROWS_PER_REGION = 20  # issues one by one per region; the rest as one issue with
 ROW_AFTER_TOTAL = define(
     "row-after-total", ERROR, scope="file",
     title="合计行之后还有明细",
-    message="合计行（第 {total} 行）之后的这一行填有金额或目录编码，不会计入汇总：请把它移到合计行之上",
+    message="合计行（第 {total} 行）"
+    "之后的这一行填有金额或目录编码，不会计入汇总：请把它移到合计行之上",
     meaning="A line item (an amount or a code) below the table: it is not counted, so it is "
     "an error, not a stray value.",
     where="the row's amount or code cell below the table",
@@ -46,7 +47,8 @@ VALUE_OUTSIDE_TABLE = define(
 MORE_OUTSIDE = define(
     "more-outside-table", WARNING, scope="file",
     title="表格外另有内容",
-    message="{region}另有 {cells} 个单元格有内容（其中 {lines} 个像金额或编码），未逐一列出：请整理后重新报送",
+    message="{region}另有 {cells} 个单元格有内容（其中 {lines} 个像金额或编码）"
+    "，未逐一列出：请整理后重新报送",
     meaning="The count of further stray values in a region, beyond the ones listed one by one.",
     where="the first cell not listed",
 )  # fmt: skip

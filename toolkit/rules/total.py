@@ -33,7 +33,8 @@ from toolkit.xlsx.sheet import col_index
 TOTAL_MISSING = define(
     "total-missing", ERROR, scope="file", rejects="file",
     title="缺少合计",
-    message="表格没有合计行或合计金额{detail}：无法与签字盖章的纸面合计核对，请恢复模板的合计行（=SUM 公式）",
+    message="表格没有合计行或合计金额{detail}："
+    "无法与签字盖章的纸面合计核对，请恢复模板的合计行（=SUM 公式）",
     meaning="The form's 合计 row, or its amount, is missing or blank: the signed total cannot "
     "be checked.",
     where="the 合计 row's amount cell, else the header's amount cell",
@@ -41,7 +42,8 @@ TOTAL_MISSING = define(
 TOTAL_FORMULA = define(
     "total-formula", ERROR, scope="file", rejects="file",
     title="合计公式无法核对",
-    message="合计单元格的公式 {value} 不是对预算金额列的求和，无法确认纸面合计：请恢复模板的 =SUM 公式",
+    message="合计单元格的公式 {value} 不是对预算金额列的求和，"
+    "无法确认纸面合计：请恢复模板的 =SUM 公式",
     meaning="The 合计 cell holds a formula other than a sum of the amount column (SUM, "
     "SUBTOTAL or cells added with +): the paper total cannot be computed.",
     where="the 合计 row's amount cell",
@@ -49,7 +51,8 @@ TOTAL_FORMULA = define(
 TOTAL_MISMATCH = define(
     "total-mismatch", ERROR, scope="file", rejects="file",
     title="合计与明细不符",
-    message="合计行打印出的合计为 {shown} {unit}，明细计入的金额为 {counted} {unit}，相差 {diff} {unit}{why}",
+    message="合计行打印出的合计为 {shown} {unit}，"
+    "明细计入的金额为 {counted} {unit}，相差 {diff} {unit}{why}",
     meaning="What the form's own 合计 shows on paper (computed from the cells, never a cached "
     "value) differs from the counted total; the message names the cells responsible.",
     where="the 合计 row's amount cell",
@@ -287,7 +290,8 @@ def judge_total(ctx: FileContext, frame: Frame, flagged: set[int] | None = None)
     if paper.status == "not-number":
         yield ctx.issue(
             TOTAL_MISMATCH, row, col, value=typed, shown=f"“{typed}”", unit=frame.unit,
-            counted=in_unit(counted_fen(frame), frame.unit), diff="—", why="：合计单元格填的不是数字，请恢复模板的 =SUM 公式",
+            counted=in_unit(counted_fen(frame), frame.unit), diff="—",
+            why="：合计单元格填的不是数字，请恢复模板的 =SUM 公式",
         )  # fmt: skip
         return
     assert paper.fen is not None

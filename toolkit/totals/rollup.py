@@ -300,7 +300,7 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
             read,
             fen_to_yuan(fen_acc) + money.rejected_positive + money.rejected_negative,
             "yuan",
-        ),  # fmt: skip
+        ),
         Check("leaves-in-catalog", "各末级目录之和 = 计入金额", leaf_sum, grand),
         Check(
             "leaves-to-level2", "末级目录之和 = 所属二级目录", l2_left, l2_right, failures=l2_fail
