@@ -110,10 +110,24 @@ def test_same_names_from_different_folders_do_not_overwrite(tmp_path: Path) -> N
 
 
 def test_annotated_copy_checks_the_same(tmp_path: Path, checked) -> None:  # type: ignore[no-untyped-def]
-    """The 问题清单 sheet does not confuse the reader: the copy re-checks identically."""
+    """Sent back unchanged, our copy is recognised and not counted; once the office edits
+    it, the 问题清单 sheet and the marks do not confuse the reader: it re-checks the same."""
     _, result = checked
     target = annotate(result, tmp_path / "out")[0].target
-    again = check(target)
+    unchanged = check(target)
+    found = [(i.rule, i.cell) for i in unchanged.files[0].issues]
+    assert found[0] == ("annotated-copy", "")
+    assert found[1:] == [(i.rule, i.cell) for i in result.files[0].issues]
+    assert not unchanged.rows["accepted"].any()
+
+    wb = load_workbook(target)
+    ws = wb[form.SHEET_ENTRY]
+    header = [c.value for c in ws[4 - 1]]
+    note = header.index(form.COL_NOTE) + 1
+    ws.cell(4, note).value = "已按标注核对"  # the good row: its issues stay as they were
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    again = check(edited)
     assert [(i.rule, i.cell) for i in again.files[0].issues] == [
         (i.rule, i.cell) for i in result.files[0].issues
     ]
@@ -144,9 +158,11 @@ def test_libreoffice_opens_the_copy_with_data_and_dropdowns(
     assert [d.prompt for d in ws1.data_validations.dataValidation] == [
         d.prompt for d in ws0.data_validations.dataValidation
     ]
+    # the template's stamp properties, and our mark: the copy's content hash
     assert {p.name for p in copy.custom_doc_props.props} == {
         p.name for p in original.custom_doc_props.props
-    }
+    } | {"budget_toolkit.annotated"}
+    assert copy.custom_doc_props["budget_toolkit.annotated"].value == result.files[0].content_hash
     assert copy[form.SHEET_STAMP].sheet_state == "hidden"
     assert ws1["C4"].protection.locked == ws0["C4"].protection.locked
     resaved = lo_convert(target, tmp_path / "lo")
@@ -161,9 +177,9 @@ def test_libreoffice_opens_the_copy_with_data_and_dropdowns(
             )
     assert ws2["C5"].comment is not None
     assert lo[form.SHEET_STAMP].sheet_state == "hidden"
-    # and after LibreOffice, the checker still finds the same problems and nothing new
+    # after LibreOffice the mark survives: still our unchanged copy, with the same problems
     again = check(resaved)
-    assert [(i.rule, i.cell) for i in again.files[0].issues] == [
+    assert [(i.rule, i.cell) for i in again.files[0].issues] == [("annotated-copy", "")] + [
         (i.rule, i.cell) for i in result.files[0].issues
     ]
 

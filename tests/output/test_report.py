@@ -212,7 +212,11 @@ def test_detail_sheet_lists_every_accepted_row_with_its_source(
 
 def test_problems_sheet_lists_rejected_rows_with_amounts_and_every_issue(report: Path) -> None:
     ws = load_workbook(report)["问题"]
-    assert ws.cell(1, 1).value.startswith("一、未计入汇总的行：3 行，金额 4958.00 元")
+    # gross, never netted: 5,000.00 and -42.00 are 5,042.00 waiting on corrections
+    assert ws.cell(1, 1).value == (
+        "一、未计入汇总的行：3 行，共 5,042.00 元（正数 5,000.00 元、负数 -42.00 元；"
+        "其中 1 行金额无法识别）"
+    )
     heads = [c.value for c in ws[2]]
     col = {h: i + 1 for i, h in enumerate(heads)}
     rejected = {
@@ -372,7 +376,13 @@ def test_json_has_the_fixed_shape_with_two_place_amounts(
     }
     assert doc["files"] == files_json(result)  # the same block as `check --format json`
     assert doc["rows"] == {"read": 8, "accepted": 5, "rejected": 3}
-    assert doc["amounts"] == {"read": "10693.12", "accepted": "5735.12", "rejected": "4958.00"}
+    assert doc["amounts"] == {  # read is signed (= accepted + positive + negative); rejected gross
+        "read": "10693.12",
+        "accepted": "5735.12",
+        "rejected": "5042.00",
+        "rejected_positive": "5000.00",
+        "rejected_negative": "-42.00",
+    }
     assert doc["grand_total"] == "5735.12"
     assert list(doc["totals"]) == ["level1", "level2", "level3"]
     for level, key in ((1, "level1"), (2, "level2"), (3, "level3")):

@@ -86,7 +86,8 @@ def test_one_header_row_with_exact_labels_in_order(entry: Any) -> None:
     header = [c.value for c in entry[t.HEADER_ROW]]
     assert header == list(form.HEADER_LABELS)
     positions = [
-        next(i for i, h in enumerate(header) if h.startswith(col)) for col in form.REQUIRED_COLUMNS
+        next(i for i, h in enumerate(header) if h.startswith(form.FIELD[name].label))
+        for name in form.REQUIRED_FIELDS
     ]
     assert positions == sorted(positions)
     others = [r for r in range(1, TOTAL + 1) if r != t.HEADER_ROW]
@@ -262,6 +263,7 @@ def expected_stamp(catalog: Catalog, **over: str) -> dict[str, str]:
         "year": "2027",
         "unit": "",
         "amount_unit": "元",
+        "rows": str(t.DEFAULT_ROWS),
     }
     return {**stamp, **over}
 

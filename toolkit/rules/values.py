@@ -101,7 +101,8 @@ def judge_amount(d: Decimal, unit: str, cap_fen: int, as_text: bool = False) -> 
 
 
 # -- codes --------------------------------------------------------------------------------------
-_CODE_TOKEN = re.compile(r"[^\s\-_:：、.·]+")
+# the first word; a code typed straight before its Chinese name (033A0101居家养老服务) ends there
+_CODE_TOKEN = re.compile(r"[0-9A-Za-z]+(?=[\u4e00-\u9fff])|[^\s\-_:：、.·]+")
 _CODE_SEP = " \t-_:：、.·"
 INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
