@@ -329,7 +329,7 @@ def test_wanyuan_header_validation_and_format(tmp_path: Path, catalog: Catalog) 
     dv = validations(ws)[f"K{FIRST}:K{LAST}"]
     assert f"ROUND(K{FIRST},6)=K{FIRST}" in dv.formula1
     assert "6" in dv.error and "万元" in dv.prompt
-    assert ws[f"K{FIRST}"].number_format == t.AMOUNT_FORMATS["万元"]
+    assert ws[f"K{FIRST}"].number_format == form.AMOUNT_UNIT_SPECS["万元"].number_format
 
 
 @pytest.mark.parametrize("rows", [1, 17, 500])

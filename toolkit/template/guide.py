@@ -27,7 +27,7 @@ def guide_lines(
 ) -> list[tuple[str, str]]:
     """(style, text) lines of the 填报说明 sheet; style is title, heading, body or warn."""
     unit = opts.amount_unit
-    places = t.AMOUNT_DECIMALS[unit]
+    places = form.AMOUNT_UNIT_SPECS[unit].decimals
     deadline = opts.deadline or "财政部门通知规定的截止时间"
     first, last = t.FIRST_INPUT_ROW, opts.last_input_row
     if opts.unit:

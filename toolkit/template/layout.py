@@ -56,8 +56,6 @@ NAME_LEVEL2_LABELS = "Level2Labels"  # all level-2 entries as "code name"
 CASCADE_SUB_PREFIX = "Sub_"  # Sub_033A: level-2 labels under a level-1 code
 CASCADE_LEAF_PREFIX = "Leaf_"  # Leaf_033A / Leaf_033A01: leaves under a category
 
-AMOUNT_DECIMALS = {"元": 2, "万元": 6}
-AMOUNT_FORMATS = {"元": "#,##0.00", "万元": "#,##0.00####"}
 # Document "created" time when no generation time is stamped: fixed, so output is stable.
 FIXED_CREATED = datetime(2000, 1, 1)
 _UNSAFE_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')

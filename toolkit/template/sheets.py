@@ -29,43 +29,13 @@ DERIVED_FILL = "#F2F2F2"
 LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 STATUS_NOTES = {"deprecated": "已停用，不可选用", "proposed-removal": "拟取消，慎用"}
 
-# 0-based column of each header label on the entry sheet.
-COLUMNS = (
-    form.COL_SEQ,
-    form.COL_PROJECT,
-    form.COL_CODE,
-    form.COL_LEVEL1,
-    form.COL_LEVEL2,
-    form.COL_CONTENT,
-    form.COL_PROVIDER,
-    form.COL_PROVIDER_TYPE,
-    form.COL_METHOD,
-    form.COL_FUNDING,
-    form.COL_AMOUNT,
-    form.COL_TARGET,
-    form.COL_NOTE,
-)
+# 0-based column of each header label on the entry sheet: the order of ``form.FIELDS``.
+COLUMNS = tuple(f.label for f in form.FIELDS)
 COL = {label: i for i, label in enumerate(COLUMNS)}
-LAST_COL = len(form.HEADER_LABELS) - 1
-TEXT_INPUTS = (
-    form.COL_PROJECT,
-    form.COL_CONTENT,
-    form.COL_PROVIDER,
-    form.COL_TARGET,
-    form.COL_NOTE,
-)
-TEXT_PROMPTS = {
-    form.COL_PROJECT: "必填。填写项目的规范名称，如“居家养老服务项目”。",
-    form.COL_CONTENT: "简要说明购买的服务内容、数量和标准。",
-    form.COL_PROVIDER: "填写承接主体全称；尚未确定的填“待定”。",
-    form.COL_TARGET: "填写可衡量的产出和效果目标，如服务人次、满意度。",
-    form.COL_NOTE: "其他需要说明的事项（可不填）。",
-}
-LIST_PROMPTS = {
-    form.COL_PROVIDER_TYPE: "按《政府购买服务管理办法》第六条选择承接主体类型。",
-    form.COL_METHOD: "请从下拉列表中选择采购方式。",
-    form.COL_FUNDING: "请从下拉列表中选择资金来源。",
-}
+LAST_COL = len(COLUMNS) - 1
+TEXT_INPUTS = tuple(form.FIELD[name].label for name in form.TEXT_FIELDS)
+PROMPTS = {f.label: f.prompt for f in form.FIELDS if f.prompt}
+REQUIRED_LABELS = frozenset(form.FIELD[name].label for name in form.REQUIRED_FIELDS)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -88,7 +58,7 @@ class Formats:
             )
 
         box = {"border": 1}
-        amount = t.AMOUNT_FORMATS[amount_unit]
+        amount = form.AMOUNT_UNIT_SPECS[amount_unit].number_format
         self.title = add(bold=True, font_size=16, align="center")
         self.subtitle = add(font_size=10, font_color="#595959")
         self.label = add(bold=True, align="right")
@@ -162,28 +132,22 @@ def write_entry(ws: Worksheet, fmt: Formats, view: t.CatalogView, opts: t.Templa
     # header
     hrow = t.HEADER_ROW - 1
     ws.set_row(hrow, 30)
-    required = {form.COL_PROJECT, form.COL_CODE, form.COL_AMOUNT}
     for i, label in enumerate(header):
-        is_required = form.HEADER_LABELS[i] in required or i == COL[form.COL_AMOUNT]
+        is_required = COLUMNS[i] in REQUIRED_LABELS
         ws.write_string(hrow, i, label, fmt.header_required if is_required else fmt.header)
 
     # column widths that fit the Chinese text they will hold
     leaf_labels = [e.label for e in view.leaves]
-    widths = {
-        form.COL_SEQ: 6,
-        form.COL_PROJECT: 26,
+    widths = {f.label: f.width for f in form.FIELDS}  # the spec's widths, then the fitted ones
+    widths.update({
         form.COL_CODE: _fit(leaf_labels, 24, 42),
         form.COL_LEVEL1: _fit([e.label if opts.cascade else e.name for e in view.level1], 14, 30),
         form.COL_LEVEL2: _fit([e.label if opts.cascade else e.name for e in view.level2], 14, 30),
-        form.COL_CONTENT: 26,
-        form.COL_PROVIDER: 22,
         form.COL_PROVIDER_TYPE: _fit(form.PROVIDER_TYPES, 14, 24),
         form.COL_METHOD: _fit(form.PURCHASE_METHODS, 12, 20),
         form.COL_FUNDING: _fit(form.FUNDING_SOURCES, 12, 20),
         form.COL_AMOUNT: 18 if opts.amount_unit == "元" else 20,
-        form.COL_TARGET: 24,
-        form.COL_NOTE: 18,
-    }
+    })  # fmt: skip
     for label, width in widths.items():
         ws.set_column(COL[label], COL[label], width)
 
@@ -280,12 +244,12 @@ def write_entry(ws: Worksheet, fmt: Formats, view: t.CatalogView, opts: t.Templa
             COL[label],
             {"validate": "list", "source": "=" + name},
             label,
-            LIST_PROMPTS[label],
+            PROMPTS[label],
             f"{label}无效",
             f"请从下拉列表中选择{label}。",
         )
     k = c[form.COL_AMOUNT]
-    places = t.AMOUNT_DECIMALS[unit]
+    places = form.AMOUNT_UNIT_SPECS[unit].decimals
     _validate(
         ws,
         first,
@@ -307,12 +271,12 @@ def write_entry(ws: Worksheet, fmt: Formats, view: t.CatalogView, opts: t.Templa
             COL[label],
             last,
             COL[label],
-            {"validate": "any", "input_title": label, "input_message": TEXT_PROMPTS[label]},
+            {"validate": "any", "input_title": label, "input_message": PROMPTS[label]},
         )
 
     # a row that is started but lacks a required field turns red
     span = f"SUMPRODUCT(LEN($B{top}:${c[form.COL_NOTE]}{top}))>0"
-    for label in (form.COL_PROJECT, form.COL_CODE, form.COL_AMOUNT):
+    for label in (lab for lab in COLUMNS if lab in REQUIRED_LABELS):
         col = COL[label]
         ws.conditional_format(
             first,
