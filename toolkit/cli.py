@@ -674,7 +674,7 @@ def rollup_cmd(
     """
     from rich.console import Console
 
-    from toolkit.demo import write_outputs
+    from toolkit.output.report import write_outputs
     from toolkit.totals.rollup import summarize
 
     if report_path and Path(report_path).suffix.lower() != ".xlsx":

@@ -341,20 +341,6 @@ class DemoResult:
     csv: list[Path] = field(default_factory=list)
 
 
-def write_outputs(
-    summary: RollupSummary, report: Path | None, json_path: Path | None, csv_dir: Path | None
-) -> list[Path]:
-    """Write the report workbook, JSON and CSV that were asked for; return what was written."""
-    from toolkit.output.report import write_csv, write_json, write_report
-
-    written = [write_report(summary, report)] if report is not None else []
-    if json_path is not None:
-        written.append(write_json(summary, json_path))
-    if csv_dir is not None:
-        written += write_csv(summary, csv_dir)
-    return written
-
-
 def run_demo(
     outdir: str | Path = "demo-output",
     *,
@@ -376,6 +362,8 @@ def run_demo(
     result = check(samples.all, cat, progress=progress)
     summary = summarize(result)
     report, json_path, csv_dir = out / "report.xlsx", out / "report.json", out / "csv"
+    from toolkit.output.report import write_outputs
+
     written = write_outputs(summary, report, json_path, csv_dir)
     csv_files = [p for p in written if p.suffix == ".csv"]
     return DemoResult(out, samples, result, summary, report, json_path, csv_files)

@@ -410,6 +410,18 @@ def write_report(summary: RollupSummary, path: str | Path) -> Path:
     return target
 
 
+def write_outputs(
+    summary: RollupSummary, report: Path | None, json_path: Path | None, csv_dir: Path | None
+) -> list[Path]:
+    """Write the report workbook, JSON and CSV that were asked for; return what was written."""
+    written = [write_report(summary, report)] if report is not None else []
+    if json_path is not None:
+        written.append(write_json(summary, json_path))
+    if csv_dir is not None:
+        written += write_csv(summary, csv_dir)
+    return written
+
+
 WIDTH_SAMPLE = 2000  # rows looked at to size a column; enough to see the typical widths
 
 
