@@ -15,7 +15,7 @@ _API = {
     "Catalog": "toolkit.catalog.model",
     "CatalogError": "toolkit.catalog.model",
     "Entry": "toolkit.catalog.model",
-    "load_catalog": "toolkit.catalog.model",
+    "load_catalog": "toolkit.catalog.load",
     "validate_catalog": "toolkit.catalog.model",
     "Submission": "toolkit.read.submission",
     "read_submission": "toolkit.read.submission",

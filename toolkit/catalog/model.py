@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -298,36 +297,3 @@ class Catalog:
 
     def level(self, n: int) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.level == n)
-
-
-def read_catalog_document(path: str | Path) -> Any:
-    """Parse a catalogue file (.json, .xlsx or .csv) into its JSON document, unvalidated."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".csv"):
-        from toolkit.catalog.io import import_catalog
-
-        return import_catalog(p)
-    try:
-        return json.loads(p.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise CatalogError(f"无法读取目录文件：{p}（{exc.strerror or exc}）") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CatalogError(f"目录文件不是有效的 JSON：{p}（{exc}）") from exc
-
-
-_BUILTIN: Catalog | None = None
-
-
-def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Load and validate a catalogue; with no path, the built-in Zhengzhou one.
-
-    Raises ``CatalogError`` (with every problem listed) when it cannot be used.
-    """
-    global _BUILTIN
-    if path is None:
-        if _BUILTIN is None:
-            data = json.loads(_data_file(BUILTIN_CATALOG).read_text(encoding="utf-8"))
-            _BUILTIN = Catalog.from_dict(data, source="<built-in>")
-        return _BUILTIN
-    return Catalog.from_dict(read_catalog_document(path), source=str(path))
