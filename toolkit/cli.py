@@ -785,9 +785,18 @@ def demo_cmd(outdir: str) -> None:
 
 
 # -- reporting rounds (toolkit.store): round, submit, status, confirm, approve, return, history
-from toolkit.store.commands import register  # noqa: E402
+from toolkit.store import cli_rounds, cli_submit  # noqa: E402
 
-register(cli)
+cli.add_command(cli_rounds.round_group)
+for _command in (
+    cli_submit.submit_cmd,
+    cli_rounds.status_cmd,
+    cli_submit.confirm_cmd,
+    cli_submit.approve_cmd,
+    cli_submit.return_cmd,
+    cli_rounds.history_cmd,
+):
+    cli.add_command(_command)
 
 
 def main() -> None:

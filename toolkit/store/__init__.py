@@ -61,7 +61,7 @@ _API = {
     "submission_totals": "toolkit.store.records",
     "original_path": "toolkit.store.records",
     "verify_store": "toolkit.store.records",
-    "history": "toolkit.store.events",
+    "history": "toolkit.store.rounds",
     "rollup_round": "toolkit.store.rollup",
     "RoundRollup": "toolkit.store.rollup",
 }
@@ -113,7 +113,6 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.store.actions import approve, confirm, return_submission
     from toolkit.store.errors import IntegrityProblem, NotFound, StoreError, TransitionRefused
-    from toolkit.store.events import history
     from toolkit.store.intake import Examined, Job, examine
     from toolkit.store.lifecycle import State, UnitState
     from toolkit.store.models import Event, Receipt, Round, RoundStatus, Submission, UnitStatus
@@ -130,6 +129,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.store.rounds import (
         create_round,
         get_round,
+        history,
         list_rounds,
         round_catalog,
         round_status,

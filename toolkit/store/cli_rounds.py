@@ -228,8 +228,7 @@ def history_cmd(
     data_dir: str, round_id: str, unit: str | None, database: str | None, fmt: str
 ) -> None:
     """The round's event log: who did what, when, to which version."""
-    from toolkit.store.events import history
-    from toolkit.store.rounds import round_unit
+    from toolkit.store.rounds import history, round_unit
 
     with _open(data_dir, database) as st:
         name = round_unit(st, round_id, unit) if unit else None

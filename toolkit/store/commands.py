@@ -121,22 +121,6 @@ def safe(text: Any) -> str:
                    for c in str(text))  # fmt: skip
 
 
-def register(cli: click.Group) -> None:
-    """Add the round store's commands to the toolkit's command group."""
-    from toolkit.store import cli_rounds, cli_submit
-
-    cli.add_command(cli_rounds.round_group)
-    for command in (
-        cli_submit.submit_cmd,
-        cli_rounds.status_cmd,
-        cli_submit.confirm_cmd,
-        cli_submit.approve_cmd,
-        cli_submit.return_cmd,
-        cli_rounds.history_cmd,
-    ):
-        cli.add_command(command)
-
-
 # -- the round parts of `template` and `rollup` -------------------------------------------
 def _need_round(data_dir: str | None, round_id: str | None) -> None:
     if not (data_dir and round_id):

@@ -15,14 +15,12 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from toolkit.store.db import read_tx
-from toolkit.store.models import Event
 from toolkit.store.schema import events
 
 if TYPE_CHECKING:  # pragma: no cover
-    from toolkit.store.store import Store
+    pass
 
 
 _INSERT = events.insert()
@@ -60,15 +58,3 @@ def record(
         "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
     }
     conn.execute(_INSERT, values)
-
-
-def history(store: Store, round_id: str, unit: str | None = None) -> list[Event]:
-    """The round's events in the order they were written (optionally one unit's)."""
-    from toolkit.store.rounds import get_round
-
-    get_round(store, round_id)  # NotFound for an unknown round
-    query = select(events).where(events.c.round_id == round_id).order_by(events.c.id)
-    if unit is not None:
-        query = query.where(events.c.unit == unit)
-    with read_tx(store.engine) as conn:
-        return [Event.from_row(r._mapping) for r in conn.execute(query)]

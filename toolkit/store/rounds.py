@@ -23,9 +23,9 @@ from toolkit.store import events as ev
 from toolkit.store.db import read_tx, write_tx
 from toolkit.store.errors import IntegrityProblem, NotFound
 from toolkit.store.lifecycle import LOCKED, State, unit_state
-from toolkit.store.models import Round, RoundStatus, Submission, UnitStatus
+from toolkit.store.models import Event, Round, RoundStatus, Submission, UnitStatus
 from toolkit.store.queries import SUBMISSION_COLUMNS
-from toolkit.store.schema import issues, round_units, rounds, submissions
+from toolkit.store.schema import events, issues, round_units, rounds, submissions
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
@@ -311,3 +311,13 @@ def round_unit(store: Store, round_id: str, name: str) -> str:
 
 def is_locked(state: State | None) -> bool:
     return state in LOCKED
+
+
+def history(store: Store, round_id: str, unit: str | None = None) -> list[Event]:
+    """The round's events in the order they were written (optionally one unit's)."""
+    get_round(store, round_id)  # NotFound for an unknown round
+    query = select(events).where(events.c.round_id == round_id).order_by(events.c.id)
+    if unit is not None:
+        query = query.where(events.c.unit == unit)
+    with read_tx(store.engine) as conn:
+        return [Event.from_row(r._mapping) for r in conn.execute(query)]
