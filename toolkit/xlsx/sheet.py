@@ -571,9 +571,9 @@ class _Expat:
             r = _int(attrs.get("r"))
             self.row = r if r > 0 else self.row + 1
             self.col = 0
-            self.ws.max_row = max(self.ws.max_row, self.row)
-            if _true(attrs.get("hidden")) or _zero(attrs.get("ht")):
-                self.ws.hidden_rows.add(self.row)
+            if _true(attrs.get("hidden")) or _zero(attrs.get("ht")):  # as the fast path:
+                self.ws.hidden_rows.add(self.row)  # a row without cells counts if hidden
+                self.ws.max_row = max(self.ws.max_row, self.row)
             if self.plan is None and self.plan_for is not None:
                 self.plan = self.plan_for(self.ws.cells, self.row)
         elif tag == "c":
