@@ -250,8 +250,8 @@ class _Fast:
                 st = _attrs(attr_b, attr_map)
             t = st[1]
             if v_b:
-                if t == NUMBER:
-                    kind, value = NUMBER, v_b.decode("ascii", "replace")
+                if t == NUMBER and b"&" not in v_b:  # as expat gives it: stripped, decoded
+                    kind, value = NUMBER, v_b.strip().decode("utf-8", "replace")
                 elif t == _SHARED:
                     j = int(v_b) if v_b.isdigit() else -1
                     if not 0 <= j < n_strings:
@@ -346,7 +346,10 @@ def _formula(raw: bytes) -> str:
 
 
 def _unescape_fast(raw: bytes) -> str:
-    """``unescape_xml`` for text whose only entities are the five named ones (most)."""
+    """``unescape_xml`` for text whose only entities are the five named ones (most); line
+    ends normalised first, as every XML parser does (``&#13;`` stays a carriage return)."""
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if b"&" not in raw:
         return raw.decode("utf-8", "replace")
     if b"&#" in raw:
