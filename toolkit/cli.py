@@ -593,7 +593,8 @@ def _print_rollup(console: Any, summary: Any) -> None:
     from rich.text import Text
 
     from toolkit.output.render import terminal_safe
-    from toolkit.output.report import reconciliation_lines, submission_lines, terminal_table
+    from toolkit.output.tables import reconciliation_lines, submission_lines
+    from toolkit.output.terminal import terminal_table
 
     console.print(terminal_table(summary))
     console.print(Text("核对", style="bold"))

@@ -19,12 +19,12 @@ from toolkit.output.render import files_json, rule_title
 from toolkit.output.report import (
     SHEETS,
     json_text,
-    rejected_table,
     report_json,
     write_csv,
     write_json,
     write_report,
 )
+from toolkit.output.tables import rejected_table
 from toolkit.rules import registry
 from toolkit.rules.result import CheckResult, FileResult
 from toolkit.totals.rollup import RollupSummary, summarize

@@ -1,4 +1,4 @@
-"""Roll-up tables -> the report finance forwards: an xlsx workbook, CSV files and JSON.
+"""The report finance forwards: an xlsx workbook, CSV files and JSON (tables: ``tables``).
 
 All three are drawn from one ``RollupSummary`` so they cannot disagree. Money stays
 integer fen until the output edge: the workbook gets real numbers (元 = fen / 100, the
@@ -14,17 +14,36 @@ import csv
 import io
 import json
 import numbers
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.money import fen_display, fen_text, yuan_display, yuan_text
-from toolkit.output.render import STATUS_LABELS, files_json, rule_title
+from toolkit.money import fen_display, fen_text, yuan_text
+from toolkit.output.render import files_json
+from toolkit.output.tables import (
+    SEVERITY_LABELS,
+    SUMMARY_HEADERS,
+    Fen,
+    Share,
+    Table,
+    Yuan,
+    detail_table,
+    files_table,
+    issues_table,
+    matrix_columns,
+    matrix_table,
+    plain_text,
+    reconciliation_table,
+    rejected_table,
+    rejected_words,
+    submission_lines,
+    tables,
+    units_table,
+    yes_no,
+)
 from toolkit.safety import atomic_write, csv_safe
 from toolkit.template.layout import FIXED_CREATED  # fixed document dates: same batch, same bytes
-from toolkit.totals.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary, is_missing
+from toolkit.totals.rollup import UNIT_STATUSES, RollupSummary
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -36,274 +55,8 @@ SHEET_PROBLEMS = "问题"
 SHEET_UNITS = "报送情况"
 SHEETS = (SHEET_SUMMARY, SHEET_MATRIX, SHEET_DETAIL, SHEET_PROBLEMS, SHEET_UNITS)
 REPORT_TITLE = "政府购买服务预算汇总报表"
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
-STRICT_LABEL = "严格模式：本文件有错误，整份文件不计入汇总"
 # Pie colours for up to 7 level-1 categories; more fall back to the application's palette.
 PIE_COLOURS = ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478")
-
-
-@dataclass(frozen=True)
-class Fen:
-    """An amount in a table cell: a number in the workbook, exact ``0.00`` text in CSV."""
-
-    fen: int
-
-
-@dataclass(frozen=True)
-class Yuan:
-    """An amount as read (exact 元, any precision: a rejected amount keeps every digit)."""
-
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class Share:
-    """A share of a total: ``0.00%`` in the workbook and in CSV."""
-
-    value: float
-
-
-@dataclass(frozen=True)
-class Table:
-    """One report table: the CSV file name, Chinese headers and typed cell values."""
-
-    name: str
-    headers: tuple[str, ...]
-    rows: list[list[Any]]
-
-
-AMOUNT = "金额（元）"
-SUMMARY_HEADERS = ("编码", "名称", "级次", "行数", AMOUNT, "占比")
-
-
-def _yes(flag: Any) -> str:
-    return "是" if bool(flag) else "否"
-
-
-def _text(value: Any) -> str:
-    """A cell's text; missing values (None, NaN, pandas NA) are empty."""
-    return "" if is_missing(value) else str(value)
-
-
-def _fen_or_blank(value: Any) -> Fen | None:
-    text = _text(value)
-    return Fen(int(value)) if text != "" else None
-
-
-# -- the tables -----------------------------------------------------------------------------
-def level_table(summary: RollupSummary, level: int) -> Table:
-    frame = {1: summary.level1, 2: summary.level2, 3: summary.level3}[level]
-    parents = {2: ("一级目录",), 3: ("一级目录", "二级目录")}.get(level, ())
-    keys = {2: ("level1",), 3: ("level1", "level2")}.get(level, ())
-    rows = [
-        [r.code, r.name, *(getattr(r, k) for k in keys), r.rows, Fen(r.amount_fen), Share(r.share)]
-        for r in frame.itertuples()
-    ]
-    return Table(f"level{level}", ("编码", "名称", *parents, "行数", AMOUNT, "占比"), rows)
-
-
-def matrix_columns(summary: RollupSummary) -> list[tuple[str, int, str]]:
-    """The 单位×类别 columns: (code, level, header) — each level 1, then its level 2s."""
-    cat = summary.catalog
-    cols = []
-    for l1 in cat.level(1):
-        cols.append((l1.code, 1, f"{l1.code} {l1.name} 小计"))
-        cols += [(l2.code, 2, f"{l2.code} {l2.name}") for l2 in cat.children(l1.code)]
-    return cols
-
-
-def matrix_table(summary: RollupSummary) -> Table:
-    """Units as rows, level-1 and level-2 categories as columns, with both totals."""
-    cols = matrix_columns(summary)
-    amounts: dict[tuple[str, str], int] = {}
-    counts: dict[str, int] = {}
-    for frame in (summary.unit_level1, summary.unit_level2):
-        for r in frame.itertuples():
-            amounts[(r.unit, r.code)] = int(r.amount_fen)
-    for r in summary.unit_level1.itertuples():
-        counts[r.unit] = counts.get(r.unit, 0) + int(r.rows)
-    rows = []
-    for unit in summary.received_units:
-        total = sum(amounts[(unit, code)] for code, level, _ in cols if level == 1)
-        rows.append(
-            [unit, counts[unit], *(Fen(amounts[(unit, c)]) for c, _, _ in cols), Fen(total)]
-        )
-    totals = {
-        r.code: int(r.amount_fen) for f in (summary.level1, summary.level2) for r in f.itertuples()
-    }
-    grand = summary.reconciliation.grand_total_fen
-    rows.append(
-        [
-            "合计",
-            summary.reconciliation.rows_accepted,
-            *(Fen(totals[c]) for c, _, _ in cols),
-            Fen(grand),
-        ]
-    )
-    headers = ("单位", "行数", *(h for _, _, h in cols), "合计")
-    return Table("unit_category", headers, rows)
-
-
-Column = tuple[str, str | Callable[[Any], Any]]  # header, and a field name or a getter
-
-
-def _rows(frame: pd.DataFrame, columns: Sequence[Column]) -> list[list[Any]]:
-    getters = [(lambda r, f=f: getattr(r, f)) if isinstance(f, str) else f for _, f in columns]
-    return [[get(r) for get in getters] for r in frame.itertuples()]
-
-
-def _amount(field: str) -> Callable[[Any], Fen | None]:
-    return lambda r: _fen_or_blank(getattr(r, field))
-
-
-def detail_table(summary: RollupSummary) -> Table:
-    """Every accepted row, with where it came from."""
-    cat = summary.catalog
-
-    def label(code: Any) -> str:
-        entry = cat.get(code) if isinstance(code, str) else None
-        return entry.label if entry else _text(code)
-
-    def name(r: Any) -> str:
-        entry = cat.get(r.code) if isinstance(r.code, str) else None
-        return entry.name if entry else ""
-
-    columns: list[Column] = [
-        ("来源文件", "file"), ("工作表", "sheet"), ("行号", "row"), ("金额单元格", "amount_cell"),
-        ("填报单位", "unit"), ("年度", "year"), ("序号", "seq"), ("项目名称", "project"),
-        ("目录编码", "code"), ("目录名称", name), ("一级目录", lambda r: label(r.level1)),
-        ("二级目录", lambda r: label(r.level2)), ("购买内容", "content"),
-        ("承接主体", "provider"), ("承接主体类型", "provider_type"), ("购买方式", "method"),
-        ("资金来源", "funding"), (AMOUNT, _amount("amount_fen")), ("绩效目标", "target"),
-        ("备注", "note"),
-    ]  # fmt: skip
-    headers = tuple(h for h, _ in columns)
-    return Table("detail", headers, _rows(summary.accepted, columns))
-
-
-def _row_messages(summary: RollupSummary) -> Callable[[Any], str]:
-    """Why a rejected row was left out: its own errors, then the file-level ones it names."""
-    at_row: dict[tuple[str, int], list[tuple[str, str]]] = {}
-    by_rule: dict[tuple[str, str], list[str]] = {}
-    for f in summary.result.files:
-        for i in f.issues:
-            if i.is_error:
-                file = i.file or f.path
-                if i.row is not None:
-                    at_row.setdefault((file, i.row), []).append((i.rule, i.message))
-                by_rule.setdefault((file, i.rule), []).append(i.message)
-
-    def explain(r: Any) -> str:
-        if r.reasons == STRICT_REASON:
-            return STRICT_LABEL
-        own = at_row.get((str(r.file), int(r.row)), []) if _text(r.row) else []
-        messages = [m for _, m in own]
-        covered = {rule for rule, _ in own}
-        for rule in str(r.reasons).split(";"):
-            if rule and rule not in covered:
-                messages += by_rule.get((str(r.file), rule), [])
-                covered.add(rule)
-        return "；".join(messages)
-
-    return explain
-
-
-def _rule_titles(reasons: Any) -> str:
-    ids = [x for x in _text(reasons).split(";") if x]
-    return "；".join("严格模式" if x == STRICT_REASON else rule_title(x) for x in ids)
-
-
-def rejected_table(summary: RollupSummary) -> Table:
-    columns: list[Column] = [
-        ("来源文件", "file"), ("工作表", "sheet"), ("行号", "row"), ("金额单元格", "amount_cell"),
-        ("填报单位", "unit"), ("项目名称", "project"), ("目录编码", "code"),
-        (AMOUNT, lambda r: None if is_missing(r.amount_read) else Yuan(r.amount_read)),
-        ("问题类别", lambda r: _rule_titles(r.reasons)),
-        ("说明", _row_messages(summary)), ("规则编号", "reasons"),
-    ]  # fmt: skip
-    headers = tuple(h for h, _ in columns)
-    return Table("rejected", headers, _rows(summary.rejected, columns))
-
-
-def issues_table(summary: RollupSummary) -> Table:
-    level = SEVERITY_LABELS.get
-    rows = [
-        [
-            i.file or f.path,
-            rule_title(i.rule),
-            level(i.severity, i.severity),
-            i.sheet,
-            i.cell,
-            i.value,
-            i.message,
-            i.rule,
-        ]
-        for f in summary.result.files
-        for i in f.issues
-    ]
-    headers = ("文件", "问题类别", "级别", "工作表", "单元格", "值", "说明", "规则编号")
-    return Table("issues", headers, rows)
-
-
-def units_table(summary: RollupSummary) -> Table:
-    s = summary.submissions.reset_index(drop=True)
-    columns: list[Column] = [
-        ("序号", lambda r: r.Index + 1), ("单位", "unit"), ("名单内", lambda r: _yes(r.expected)),
-        ("报送情况", lambda r: UNIT_STATUSES[r.status]), ("文件数", "files"),
-        ("计入汇总的文件", lambda r: "；".join(r.counted)),
-        ("未计入的文件（被取代）", lambda r: "；".join(r.not_counted)),
-        ("计入行数", "rows_accepted"), ("剔除行数", "rows_rejected"),
-        (f"计入{AMOUNT}", _amount("accepted_fen")), (f"剔除{AMOUNT}", _amount("rejected_fen")),
-    ]  # fmt: skip
-    rows = _rows(s, columns)
-    sums = {k: int(s[k].sum()) for k in ("files", "rows_accepted", "rows_rejected")}
-    total = ["", "合计", "", "", sums["files"], "", "", sums["rows_accepted"]]
-    total += [sums["rows_rejected"], Fen(int(s["accepted_fen"].sum()))]
-    total += [Fen(int(s["rejected_fen"].sum()))]
-    return Table("units", tuple(h for h, _ in columns), [*rows, total])
-
-
-def files_table(summary: RollupSummary) -> Table:
-    columns: list[Column] = [
-        ("文件", "file"), ("填报单位", "unit"), ("年度", "year"),
-        ("检查结果", lambda r: STATUS_LABELS.get(r.status, r.status)),
-        ("计入汇总", lambda r: _yes(r.counts)), ("计入行数", "rows_accepted"),
-        ("剔除行数", "rows_rejected"), (f"计入{AMOUNT}", _amount("accepted_fen")),
-        (f"剔除{AMOUNT}", _amount("rejected_fen")), ("错误", "errors"), ("警告", "warnings"),
-    ]  # fmt: skip
-    return Table("files", tuple(h for h, _ in columns), _rows(summary.files, columns))
-
-
-def reconciliation_table(summary: RollupSummary) -> Table:
-    rows = []
-    for c in summary.reconciliation.checks:
-        left, right = (
-            (Fen(c.left), Fen(c.right))  # type: ignore[arg-type]
-            if c.unit == "fen"
-            else (Yuan(c.left), Yuan(c.right))
-            if c.unit == "yuan"
-            else (c.left, c.right)  # type: ignore[arg-type]
-        )
-        rows.append(
-            [c.name, c.label, left, right, "一致" if c.ok else "不一致", "；".join(c.failures)]
-        )
-    return Table("reconciliation", ("检查", "说明", "左边", "右边", "结果", "不一致之处"), rows)
-
-
-def tables(summary: RollupSummary) -> list[Table]:
-    """Every table of the report, in the order the CSV files are written."""
-    return [
-        level_table(summary, 1),
-        level_table(summary, 2),
-        level_table(summary, 3),
-        matrix_table(summary),
-        detail_table(summary),
-        rejected_table(summary),
-        issues_table(summary),
-        units_table(summary),
-        files_table(summary),
-        reconciliation_table(summary),
-    ]
 
 
 # -- CSV ----------------------------------------------------------------------------------
@@ -315,10 +68,10 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, Share):
         return f"{value.value:.2%}"
     if isinstance(value, bool):
-        return _yes(value)
+        return yes_no(value)
     if isinstance(value, numbers.Integral):
         return int(value)
-    return csv_safe(_text(value))
+    return csv_safe(plain_text(value))
 
 
 def write_csv(summary: RollupSummary, directory: str | Path) -> list[Path]:
@@ -434,7 +187,7 @@ def display_width(values: Sequence[Any], floor: int = 6, cap: int = 60) -> int:
             if isinstance(value, Fen)
             else yuan_text(value.value)
             if isinstance(value, Yuan)
-            else _text(value)
+            else plain_text(value)
         )
         widest = max(widest, sum(2 if ord(ch) > 0x2E80 else 1 for ch in text))
     return max(floor, min(cap, widest + 2))
@@ -503,12 +256,12 @@ class _Report:
         elif isinstance(value, Share):
             ws.write_number(r, c, value.value, self.f_total_share if total else self.f_share)
         elif isinstance(value, bool):
-            ws.write_string(r, c, _yes(value), fmt or self.f_text)
+            ws.write_string(r, c, yes_no(value), fmt or self.f_text)
         elif isinstance(value, numbers.Integral):
             ws.write_number(r, c, int(value), self.f_total_int if total else self.f_int)
-        elif _text(value):
+        elif plain_text(value):
             ws.write_string(
-                r, c, _text(value), fmt or (self.f_total_text if total else self.f_text)
+                r, c, plain_text(value), fmt or (self.f_total_text if total else self.f_text)
             )
         else:
             ws.write_blank(r, c, None, fmt or (self.f_total_text if total else self.f_text))
@@ -765,77 +518,3 @@ class _Report:
             ws.set_column(c, c, display_width(values, floor=8, cap=50))
         ws.freeze_panes(4, 2)
         self.page(ws)
-
-
-# -- terminal -----------------------------------------------------------------------------
-def terminal_table(summary: RollupSummary) -> Any:
-    """A rich Table of the level-1 and level-2 totals with shares (level 2 indented)."""
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
-    table = RichTable(title="预算汇总（元）", title_justify="left", show_footer=True)
-    rec = summary.reconciliation
-    table.add_column("编码", footer="合计")
-    table.add_column("名称")
-    table.add_column("行数", justify="right", footer=str(rec.rows_accepted))
-    table.add_column(AMOUNT, justify="right", footer=fen_display(rec.grand_total_fen))
-    share = "100.00%" if rec.grand_total_fen else "0.00%"
-    table.add_column("占比", justify="right", footer=share)
-    level2 = {code: list(group.itertuples()) for code, group in summary.level2.groupby("level1")}
-    for r1 in summary.level1.itertuples():
-        rows = [(r1, "bold", "")] + [(r2, "", "  ") for r2 in level2.get(r1.code, [])]
-        for r, style, indent in rows:
-            table.add_row(
-                Text(r.code, style=style),
-                Text(indent + r.name, style=style),
-                Text(str(r.rows), style=style),
-                Text(fen_display(r.amount_fen), style=style),
-                Text(f"{r.share:.2%}", style=style),
-            )
-    return table
-
-
-def rejected_words(rec: Any) -> str:
-    """``11 行，共 3,251,000.456 元（正数 …、负数 …；其中 1 行金额无法识别）``: rejected
-    money gross, never netted out."""
-    parts = []
-    if rec.rejected_positive and rec.rejected_negative:
-        parts.append(
-            f"正数 {yuan_display(rec.rejected_positive)} 元、"
-            f"负数 {yuan_display(rec.rejected_negative)} 元"
-        )
-    if rec.rows_without_amount:
-        parts.append(f"其中 {rec.rows_without_amount} 行金额无法识别")
-    detail = f"（{'；'.join(parts)}）" if parts else ""
-    return f"{rec.rows_rejected} 行，共 {yuan_display(rec.rejected_gross)} 元{detail}"
-
-
-def reconciliation_lines(summary: RollupSummary) -> list[str]:
-    """The reconciliation, one line per balance, as printed after the table."""
-    rec = summary.reconciliation
-    lines = [
-        f"读取 {rec.rows_read} 行 / {yuan_display(rec.read)} 元 = "
-        f"计入 {rec.rows_accepted} 行 / {fen_display(rec.fen_accepted)} 元 + "
-        f"剔除 {rejected_words(rec)}"
-    ]
-    for c in rec.checks:
-        mark = (
-            "✓ 一致" if c.ok else "✗ 不一致：" + "；".join(c.failures or (f"{c.left} ≠ {c.right}",))
-        )
-        lines.append(f"{c.label}：{mark}")
-    return lines
-
-
-def submission_lines(summary: RollupSummary) -> list[str]:
-    """Who sent what: expected against received, missing, duplicates, outside the list."""
-    sub = summary.submissions
-    got = sub[sub["status"].isin(["received", "duplicate"])]
-    lines = [f"应报送 {int(sub['expected'].sum())} 个单位，已报送 {len(got)} 个"]
-    for status, label in (("missing", "未报送"), ("duplicate", "重复报送"), ("unlisted", "名单外")):
-        names = list(sub.loc[sub["status"] == status, "unit"])
-        if names:
-            lines.append(f"{label}：{'、'.join(names)}")
-    unitless = int(sub.loc[sub["status"] == "no-unit", "files"].sum())
-    if unitless:
-        lines.append(f"未识别单位的文件：{unitless} 个")
-    return lines
