@@ -19,10 +19,9 @@ from toolkit import form
 from toolkit.read.header import Header, HeaderFinder, header_field
 from toolkit.read.table import Table, locate_table
 from toolkit.text import as_text, is_blank, nfkc, squash
-from toolkit.xlsx.cells import KIND_MASK, TEXT
 from toolkit.xlsx.package import Package, SheetInfo
 from toolkit.xlsx.preflight import Deadline, Limits
-from toolkit.xlsx.sheet import Worksheet, parse_range, parse_sheet
+from toolkit.xlsx.sheet import Worksheet, parse_range
 from toolkit.xlsx.styles import NumberFormat
 
 ANNOTATED_KEY = "annotated"  # custom property budget_toolkit.annotated: the original's hash
@@ -335,6 +334,3 @@ def print_area(pkg: Package, sheet: str) -> tuple[int, int, int, int] | None:
     if not ref:
         return None
     return parse_range(ref.split("!")[-1].replace("$", ""))
-
-
-_ = (KIND_MASK, TEXT, parse_sheet)
