@@ -248,12 +248,6 @@ def _years(year=None):
     return build
 
 
-CRASH = pytest.mark.xfail(
-    reason="BUG: the rule crashes while judging (TypeError: duplicate 'row' argument), "
-    "so its file is reported file-unreadable instead",
-    strict=True,
-)
-
 CASES: dict[str, Any] = {
     "file-unreadable": _unreadable,
     "file-encrypted": _encrypted,

@@ -22,13 +22,6 @@ from trust_builders import (
     table_rows,
 )
 
-HIDDEN_ROW_CRASH = (
-    "BUG: the hidden-row rule crashes (TypeError: Rule.issue() got multiple values for "
-    "keyword argument 'row': its message field is called row), so every file with a "
-    "hidden or filtered-out line is reported file-unreadable and nothing of it counts"
-)
-xfail_crash = pytest.mark.xfail(reason=HIDDEN_ROW_CRASH, strict=True)
-
 
 def _hide_row(ws, r=5):
     ws.row_dimensions[r].hidden = True

@@ -24,11 +24,6 @@ from trust_builders import (
     set_cell_xml,
 )
 
-SUBTOTAL_CRASH = (
-    "BUG: any 小计/second 合计 row crashes the subtotal-row rule (TypeError: "
-    "FileContext.issue() got multiple values for argument 'row') and the whole file is "
-    "reported file-unreadable"
-)
 TEXT_AMOUNTS = ["1,234.50", "１２３４", "¥1,000", "￥２，０００．５０", "3000元"]
 
 
