@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from rich.console import Console
 
 from toolkit import form
-from toolkit.cli import PROGRESS_MIN_FILES, _Progress, cli
+from toolkit.cli import cli
+from toolkit.cmd.common import PROGRESS_MIN_FILES, _Progress
 
 
 def run(*args: str) -> tuple[int, str, str]:

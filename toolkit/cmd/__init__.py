@@ -1,0 +1,2 @@
+"""The subcommands of ``toolkit.cli``, one module per stage; only these and ``cli`` print
+or exit."""
