@@ -1,15 +1,15 @@
 """Past one machine: the per-file check mapped over a file list with Dask.
 
-    /tmp/venv/bin/python benchmarks/dask_check.py DIR [--units FILE] [--workers 2]
-    /tmp/venv/bin/python benchmarks/dask_check.py DIR --scheduler tcp://host:8786
+    python benchmarks/dask_check.py DIR [--units FILE] [--workers 2]
+    python benchmarks/dask_check.py DIR --scheduler tcp://host:8786
 
 ``toolkit.rules.engine.check_file`` is a pure function of (path, catalogue, options), so the
 batch is ``client.map`` over the paths. Each task returns a compact summary (status,
 unit, year, issue counts and integer-fen sums per level-1 / level-2 code) instead of
 rows of Python objects, so what crosses the network is a few hundred bytes per file.
 The one cross-file rule (two files for one unit and year) runs on the driver over the
-compact results with the toolkit's own ``resolve_duplicates``; the reduce then adds the
-integer-fen sums of the files that count, which is exact in any order.
+compact results with the toolkit's own ``toolkit.rules.batch.resolve_duplicates``; the
+reduce then adds the integer-fen sums of the files that count, which is exact in any order.
 
 Without ``--scheduler`` a ``LocalCluster`` (``--workers`` processes, one thread each)
 stands in for a real cluster. Prints one JSON object with the timings and totals.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -31,7 +30,9 @@ _CATALOG: dict[str, Any] = {}
 def check_one(path: str, units: list[str] | None) -> dict[str, Any]:
     """Runs on a worker: check one file, keep only what the totals and the report need."""
     from toolkit.catalog import load_catalog
-    from toolkit.rules.engine import CheckOptions, check_file
+    from toolkit.rules.engine import check_file
+    from toolkit.rules.options import CheckOptions
+    from toolkit.rules.registry import REGISTRY
     from toolkit.rules.result import ROW_COLUMNS
 
     catalog = _CATALOG.get("catalog")
@@ -57,7 +58,11 @@ def check_one(path: str, units: list[str] | None) -> dict[str, Any]:
         "unit": result.unit,
         "year": result.year,
         "generated_at": result.generated_at,
-        "mtime": os.path.getmtime(path),
+        "mtime_ns": result.mtime_ns,
+        # the file-rejecting errors (few), so the duplicate rule sees what the batch sees
+        "rejecting": [
+            i for i in result.issues if i.is_error and REGISTRY[i.rule].rejects == "file"
+        ],
         "errors": result.errors,
         "warnings": result.warnings,
         "rows": result.rows_read,
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from dask.distributed import Client, LocalCluster
 
     from toolkit.form import load_units
-    from toolkit.rules.engine import find_files
+    from toolkit.rules.batch import find_files
 
     files = [str(p) for p in find_files(args.paths)]
     units = list(load_units(args.units)) if args.units else None
@@ -140,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def mark_superseded(parts: list[dict[str, Any]]) -> None:
     """The toolkit's own cross-file rule (one unit, one year, two files) on compact results."""
-    from toolkit.rules.engine import resolve_duplicates
+    from toolkit.rules.batch import counts, resolve_duplicates
     from toolkit.rules.result import FileResult
 
     shells = [
@@ -151,14 +156,16 @@ def mark_superseded(parts: list[dict[str, Any]]) -> None:
                 unit=p["unit"],
                 year=p["year"],
                 generated_at=p["generated_at"],
+                issues=list(p["rejecting"]),
+                mtime_ns=p["mtime_ns"],
             ),
             [],
         )
         for p in parts
     ]
-    resolve_duplicates(shells, {p["path"]: p["mtime"] for p in parts})
+    resolve_duplicates(shells)
     for p, (fr, _) in zip(parts, shells, strict=True):
-        p["counts"] = fr.counts
+        p["counts"] = fr.counts and counts(fr)
 
 
 if __name__ == "__main__":

@@ -1,26 +1,39 @@
-"""Synthetic submissions for the benchmark, made from the toolkit's own template.
+"""Synthetic submissions for the benchmark: the toolkit's real templates, filled as offices do.
 
-The layout (every sheet's cells, the entry sheet's header, input rows, 合计 row and
-signature block, the stamp and the defined names) is read from a template that
-``toolkit.write_template`` writes, so the files follow whatever the template writer
-produces today. Filling is then done with xlsxwriter, which is fast enough to write
-150,000 rows in seconds: openpyxl would take minutes for the 200,000-row workbook. The
-files look like what a script fills in (formulas carry their computed results, no
-dropdowns or styles are copied), which is what the reader must handle anyway.
+Every submission is the unit's own template, written by ``toolkit.write_template`` (its
+stamp, dropdowns, styles, protection, print setup and every sheet), then filled with
+openpyxl by header label: the header row is found by the labels of ``toolkit.form.FIELDS``,
+line items go into the input rows, and the template's 合计 ``=SUM`` row and signature
+block stay below them. A workbook with more rows than a template can have
+(``toolkit.template.layout.MAX_ROWS``) gets rows inserted as Excel inserts them: the 合计
+row and signature block move down, the ``SUM`` range, the data validations, the
+conditional formats and the print area grow over the new rows, and the new rows carry the
+template's styles and 一级/二级 formulas.
+
+openpyxl saves formulas without their results. An office's file has them (Excel and
+WPS cache every formula's value), so the files the checks are timed on are then re-saved
+through LibreOffice headless (``soffice --convert-to xlsx``), which computes and caches
+the 一级/二级 lookups and the 合计.
 
 Everything is seeded and cached under ``benchmarks/data/<key>/``, keyed by the sizes,
-the seed and the source of the template writer, so a second run reuses the files.
+the seed, the generator version and the template's layout, so a second run reuses the
+files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from copy import copy
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,16 +43,19 @@ import xlsxwriter
 
 import toolkit
 from toolkit import form
+from toolkit.template.layout import MAX_ROWS
 
 if TYPE_CHECKING:
     from toolkit.catalog import Catalog, Entry
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: real templates filled by openpyxl, re-saved by LibreOffice
 YEAR = 2027
-PLACEHOLDER_UNIT = "基准测试单位"  # layout template's unit, replaced in every copy
+PLACEHOLDER_UNIT = "基准测试单位"  # layout template's unit (the bare-xlsxwriter baseline)
 BAD_CODE = "099Z9999 未列入目录的服务"  # seeded unknown-code rows (the checker rejects them)
 REPO = Path(__file__).resolve().parents[1]
 FIXED_TIME = datetime(2026, 11, 1, 9, 0, 0)
+SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
+SIGNATURE = {"填报人": "张晓燕", "联系电话": "0371-67188888", "单位负责人": "李建国"}
 
 PROVIDERS = (
     "郑州市夕阳红社会工作服务中心",
@@ -59,12 +75,280 @@ TARGETS = (
 )
 NOTES = ("", "", "", "续签项目", "新增项目")
 
+# The faulty workbook's seeded faults: kind -> (rule id the checker must report, change).
+FAULTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "unknown-code": ("unknown-code", {form.COL_CODE: BAD_CODE}),
+    "text-amount": ("amount-not-number", {form.COL_AMOUNT: "十二万元"}),
+    "blank-project": ("required-missing", {form.COL_PROJECT: None}),
+    "blank-amount": ("required-missing", {form.COL_AMOUNT: None}),
+    "not-in-list": ("value-not-in-list", {form.COL_METHOD: "直接委托"}),
+}
+
 
 def unit_names(count: int, prefix: str = "基准单位") -> list[str]:
     return [f"{prefix}{i:03d}" for i in range(1, count + 1)]
 
 
-# -- the template's layout ------------------------------------------------------------
+# -- seeded content ----------------------------------------------------------------------
+def make_rows(
+    catalog: Catalog,
+    count: int,
+    rng: random.Random,
+    bad_rate: float = 0.002,
+    faults: dict[int, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Line items as a clerk picks them: "code name" from the dropdown, amounts in fen.
+
+    ``bad_rate`` of the rows carry an unknown code; ``faults`` maps a row index to one of
+    ``FAULTS`` (the row is changed so; its ``fault`` key names the kind)."""
+    leaves: list[Entry] = list(catalog.leaves)
+    rows = []
+    for i in range(count):
+        leaf = rng.choice(leaves)
+        bad = rng.random() < bad_rate
+        row: dict[str, Any] = {
+            form.COL_PROJECT: f"{leaf.name}项目{i + 1:06d}",
+            form.COL_CODE: BAD_CODE if bad else leaf.label,
+            form.COL_CONTENT: (leaf.description or leaf.name)[:40],
+            form.COL_PROVIDER: rng.choice(PROVIDERS),
+            form.COL_PROVIDER_TYPE: rng.choice(form.PROVIDER_TYPES),
+            form.COL_METHOD: rng.choice(form.PURCHASE_METHODS),
+            form.COL_FUNDING: rng.choice(form.FUNDING_SOURCES),
+            form.COL_AMOUNT: rng.randrange(5_000_00, 3_000_000_00),  # fen
+            form.COL_TARGET: rng.choice(TARGETS),
+            form.COL_NOTE: rng.choice(NOTES),
+        }
+        kind = (faults or {}).get(i)
+        if kind is not None:
+            row.update(FAULTS[kind][1])
+            row["fault"] = kind
+        rows.append(row)
+    return rows
+
+
+def fault_plan(rows: int, count: int, rng: random.Random) -> dict[int, str]:
+    """``count`` distinct row indices, the fault kinds dealt round-robin."""
+    kinds = list(FAULTS)
+    picked = sorted(rng.sample(range(rows), min(count, rows)))
+    return {r: kinds[k % len(kinds)] for k, r in enumerate(picked)}
+
+
+# -- a real template, filled by label ----------------------------------------------------
+def write_template(catalog: Catalog, path: Path, unit: str, rows: int = 200) -> None:
+    """One unit's template through the toolkit's public API (stamp time pinned: stable)."""
+    toolkit.write_template(
+        catalog, path, unit=unit, year=YEAR, rows=min(rows, MAX_ROWS), stamp_time=FIXED_TIME
+    )
+
+
+def _label(value: Any) -> str:
+    return re.sub(r"\s+", "", str(value)) if value is not None else ""
+
+
+def find_header(ws: Any, scan: int = 30) -> tuple[int, dict[str, int]]:
+    """The header row (1-based) and field name -> column, by the labels of ``form.FIELDS``."""
+    for row in ws.iter_rows(min_row=1, max_row=scan):
+        found: dict[str, int] = {}
+        for cell in row:
+            text = _label(cell.value)
+            for f in form.FIELDS:
+                if text == f.label or (f.kind == "amount" and text.startswith(f.label)):
+                    found[f.name] = cell.column
+        if all(name in found for name in form.REQUIRED_FIELDS):
+            return row[0].row, found
+    raise ValueError("no header row with the form's labels")
+
+
+def find_total(ws: Any, header: int) -> int:
+    for row in ws.iter_rows(min_row=header + 1):
+        if any(_label(c.value) == form.TOTAL_LABEL for c in row):
+            return row[0].row
+    raise ValueError("no 合计 row below the header")
+
+
+_CELL = re.compile(r"(?<![A-Za-z_\d$.])(\$?[A-Z]{1,3})(\$?)(\d+)(?![\d(A-Za-z_!])")
+
+
+def _row_formula(formula: str, row: int) -> str:
+    """``formula`` with its relative references to ``row`` replaced by ``{r}``."""
+    parts = formula.replace("{", "{{").replace("}", "}}").split('"')
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(2) or int(m.group(3)) != row:
+            return m.group(0)
+        return f"{m.group(1)}{{r}}"
+
+    parts[::2] = [_CELL.sub(repl, p) for p in parts[::2]]
+    return '"'.join(parts)
+
+
+def insert_rows(ws: Any, header: int, total: int, extra: int) -> None:
+    """Insert ``extra`` input rows above the 合计 row, as Excel does when a clerk inserts
+    them: everything below moves down, ranges over the input rows grow, the new rows take
+    the last input row's styles and formulas."""
+    from openpyxl.formatting.formatting import ConditionalFormattingList
+    from openpyxl.utils import get_column_letter
+
+    last, new_last = total - 1, total - 1 + extra
+    width = ws.max_column
+    below = [m for m in ws.merged_cells.ranges if m.min_row >= total]
+    for m in below:
+        ws.unmerge_cells(m.coord)
+    ws.move_range(f"A{total}:{get_column_letter(width)}{ws.max_row}", rows=extra)
+    for m in below:
+        m.shift(0, extra)
+        ws.merge_cells(m.coord)
+    proto = [ws.cell(last, c) for c in range(1, width + 1)]
+    formulas = {
+        p.column: _row_formula(p.value, last)
+        for p in proto
+        if isinstance(p.value, str) and p.value.startswith("=")
+    }
+    seq = proto[0].value if isinstance(proto[0].value, int) else None
+    for r in range(last + 1, new_last + 1):
+        for p in proto:
+            cell = ws.cell(r, p.column)
+            cell._style = copy(p._style)
+            if p.column in formulas:
+                cell.value = formulas[p.column].format(r=r)
+        if seq is not None:
+            ws.cell(r, 1).value = seq + r - last
+
+    def grow(ref: str) -> str:
+        out = []
+        for part in str(ref).split():
+            m = re.fullmatch(r"([A-Z]+)(\d+):([A-Z]+)(\d+)", part)
+            if m and int(m.group(4)) == last and int(m.group(2)) > header:
+                part = f"{m.group(1)}{m.group(2)}:{m.group(3)}{new_last}"
+            out.append(part)
+        return " ".join(out)
+
+    for dv in ws.data_validations.dataValidation:
+        dv.sqref = grow(dv.sqref)
+    rules = [(grow(cf.sqref), rule) for cf in ws.conditional_formatting for rule in cf.rules]
+    ws.conditional_formatting = ConditionalFormattingList()
+    for ref, rule in rules:
+        ws.conditional_formatting.add(ref, rule)
+    new_total = total + extra
+    for cell in ws[new_total]:
+        if isinstance(cell.value, str) and cell.value.upper().startswith("=SUM("):
+            col = get_column_letter(cell.column)
+            cell.value = f"=SUM({col}{header + 1}:{col}{new_last})"
+    if ws.print_area:
+        ws.print_area = f"A1:{get_column_letter(width)}{ws.max_row}"
+
+
+def fill_template(template: Path, path: Path, items: list[dict[str, Any]]) -> None:
+    """Fill a template's input rows by header label, sign it, and save it as ``path``."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(template)
+    ws = wb[form.SHEET_ENTRY]
+    header, columns = find_header(ws)
+    total = find_total(ws, header)
+    room = total - header - 1
+    if len(items) > room:
+        insert_rows(ws, header, total, len(items) - room)
+        total += len(items) - room
+    inputs = [
+        (f.label, columns[f.name])
+        for f in form.FIELDS
+        if f.kind not in ("seq", "derived") and f.name in columns
+    ]
+    for r, item in enumerate(items, start=header + 1):
+        for label, col in inputs:
+            value = item.get(label)
+            if value is None or value == "":
+                continue
+            if label == form.COL_AMOUNT and isinstance(value, int):
+                value = value / 100  # fen -> 元, typed as a number
+            cell = ws.cell(r, col)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # typed text, never a formula
+    for row in ws.iter_rows(min_row=total + 1, max_row=ws.max_row):
+        for cell in row:
+            text = _label(cell.value).rstrip(":：")
+            if text in SIGNATURE:
+                ws.cell(cell.row, cell.column + 1).value = SIGNATURE[text]
+            elif text == "填报日期":
+                ws.cell(cell.row, cell.column + 1).value = FIXED_TIME.date()
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.save(path)
+
+
+def make_submission(catalog: Catalog | None, path: Path, unit: str, items: list[dict]) -> None:
+    """The unit's real template (enough input rows, up to ``MAX_ROWS``), filled."""
+    if catalog is None:
+        catalog = _catalog()
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "template.xlsx"
+        write_template(catalog, template, unit, rows=max(len(items), 1))
+        fill_template(template, path, items)
+
+
+_CACHE: dict[str, Catalog] = {}
+
+
+def _catalog() -> Catalog:
+    if "c" not in _CACHE:
+        from toolkit.catalog import load_catalog
+
+        _CACHE["c"] = load_catalog()
+    return _CACHE["c"]
+
+
+def _make_job(job: tuple[str, str, int, int, float, dict[int, str] | None]) -> list[dict]:
+    """Worker: one seeded submission; returns its rows (for the expected totals)."""
+    path, unit, rows, seed, bad_rate, faults = job
+    items = make_rows(_catalog(), rows, random.Random(seed), bad_rate, faults)
+    make_submission(None, Path(path), unit, items)
+    return [
+        {"fen": i[form.COL_AMOUNT], "code": i[form.COL_CODE], "fault": i.get("fault")}
+        for i in items
+    ]
+
+
+# -- LibreOffice: cached values, as an office's file has them -----------------------------
+def resave_with_libreoffice(paths: list[Path], log: Callable[[str], None], procs: int = 2) -> None:
+    """Re-save ``paths`` in place through ``soffice --headless --convert-to xlsx``, which
+    recalculates and caches every formula's value. Private profiles, so a LibreOffice the
+    user runs is not disturbed; ``procs`` instances side by side."""
+    if not paths:
+        return
+    if not Path(SOFFICE).exists():
+        raise RuntimeError(f"LibreOffice not found ({SOFFICE}): it caches the formulas' values")
+    chunks = [paths[k::procs] for k in range(procs) if paths[k::procs]]
+    with tempfile.TemporaryDirectory(prefix="bench-lo-") as tmp:
+        running = []
+        for k, chunk in enumerate(chunks):
+            out = Path(tmp) / f"out{k}"
+            out.mkdir()
+            argv = [
+                SOFFICE,
+                f"-env:UserInstallation=file://{tmp}/profile{k}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                str(out),
+                *map(str, chunk),
+            ]
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            running.append((proc, out, chunk))
+        for proc, out, chunk in running:
+            _, err = proc.communicate()
+            for p in chunk:
+                done = out / p.name
+                if not done.is_file():
+                    raise RuntimeError(f"LibreOffice did not convert {p}: {err[-500:]!r}")
+                os.replace(done, p)
+    log(f"data: {len(paths)} file(s) re-saved by LibreOffice (cached formula values)")
+
+
+# -- the template's layout (for the bare-xlsxwriter template baseline) --------------------
 @dataclass
 class SheetCells:
     title: str
@@ -75,17 +359,11 @@ class SheetCells:
 
 @dataclass
 class Layout:
-    """What a filled copy keeps of the template, and where the entry table sits."""
+    """A template's cells, merges, sheet states, custom properties and defined names."""
 
     sheets: list[SheetCells]
     properties: dict[str, Any]
     names: list[tuple[str, str]]
-    header_row: int
-    first_input: int
-    last_input: int
-    total_row: int
-    columns: dict[str, int]  # header label -> 1-based column (amount under form.COL_AMOUNT)
-    amount_unit: str
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, default=str)
@@ -106,11 +384,6 @@ class Layout:
         return cls(**data)
 
 
-def write_template(catalog: Catalog, path: Path, unit: str) -> None:
-    """One unit's template through the toolkit's public API, with its default options."""
-    toolkit.write_template(catalog, path, unit=unit, year=YEAR)
-
-
 def read_layout(path: Path) -> Layout:
     import openpyxl
 
@@ -128,231 +401,62 @@ def read_layout(path: Path) -> Layout:
                 cells.append((c.row, c.column, value))
         merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         sheets.append(SheetCells(ws.title, ws.sheet_state, cells, merges))
-    props: dict[str, Any] = {}
-    for prop in getattr(wb, "custom_doc_props", None) or []:
-        props[prop.name] = prop.value
+    props = {p.name: p.value for p in getattr(wb, "custom_doc_props", None) or []}
     names = [
         (name, dn.attr_text)
         for name, dn in wb.defined_names.items()
         if not name.startswith("_xlnm") and dn.attr_text
     ]
-    entry = next(s for s in sheets if s.title == form.SHEET_ENTRY)
-    by_row: dict[int, dict[int, Any]] = {}
-    for r, c, v in entry.cells:
-        by_row.setdefault(r, {})[c] = v
-    header_row = next(
-        r
-        for r in sorted(by_row)
-        if form.COL_CODE in by_row[r].values() and form.COL_PROJECT in by_row[r].values()
-    )
-    columns: dict[str, int] = {}
-    amount_unit = "元"
-    for c, v in by_row[header_row].items():
-        label = str(v).strip()
-        if label.startswith(form.COL_AMOUNT):
-            columns[form.COL_AMOUNT] = c
-            amount_unit = "万元" if "万元" in label else "元"
-        else:
-            columns[label] = c
-    total_row = next(
-        r
-        for r in sorted(by_row)
-        if r > header_row and any(str(v).strip() == form.TOTAL_LABEL for v in by_row[r].values())
-    )
-    return Layout(
-        sheets=sheets,
-        properties=props,
-        names=names,
-        header_row=header_row,
-        first_input=header_row + 1,
-        last_input=total_row - 1,
-        total_row=total_row,
-        columns=columns,
-        amount_unit=amount_unit,
-    )
+    return Layout(sheets=sheets, properties=props, names=names)
 
 
-# -- formulas that move with the table --------------------------------------------------
-_REF = re.compile(
-    r"(?P<sheet>(?:'[^']+'|[A-Za-z_\u4e00-\u9fff][\w.\u4e00-\u9fff]*)!)?"
-    r"(?<![A-Za-z_\d])(?P<col>\$?[A-Z]{1,3})(?P<abs>\$?)(?P<row>\d+)(?![\d(A-Za-z_])"
-)
-
-
-def shift_formula(formula: str, row_map: Any) -> str:
-    """Rewrite relative row references on the entry sheet through ``row_map(row)``."""
-
-    def repl(m: re.Match[str]) -> str:
-        sheet = m.group("sheet")
-        if m.group("abs") or (sheet and sheet.strip("'!") != form.SHEET_ENTRY):
-            return m.group(0)
-        return f"{sheet or ''}{m.group('col')}{row_map(int(m.group('row')))}"
-
-    parts = formula.split('"')
-    parts[::2] = [_REF.sub(repl, p) for p in parts[::2]]
-    return '"'.join(parts)
-
-
-# -- writing a filled copy ----------------------------------------------------------------
 def _sub(value: Any, unit: str) -> Any:
     return value.replace(PLACEHOLDER_UNIT, unit) if isinstance(value, str) else value
 
 
-def _write_cell(ws: Any, r: int, c: int, value: Any, cached: Any = 0) -> None:
+def _write_cell(ws: Any, r: int, c: int, value: Any) -> None:
     if isinstance(value, bool):
         ws.write_boolean(r - 1, c - 1, value)
     elif isinstance(value, int | float):
         ws.write_number(r - 1, c - 1, value)
     elif isinstance(value, str) and value.startswith("=") and len(value) > 1:
-        ws.write_formula(r - 1, c - 1, value, None, cached)
+        ws.write_formula(r - 1, c - 1, value, None, 0)
     else:
         ws.write_string(r - 1, c - 1, str(value))
 
 
-def _write_sheet(ws: Any, sheet: SheetCells, unit: str, skip: set[int] | None = None) -> None:
-    merged_first = {(m[0], m[1]): m for m in sheet.merges}
-    for r, c, v in sheet.cells:
-        if skip and r in skip:
-            continue
-        if (r, c) in merged_first:
-            r0, c0, r1, c1 = merged_first.pop((r, c))
-            ws.merge_range(r0 - 1, c0 - 1, r1 - 1, c1 - 1, "")
-        _write_cell(ws, r, c, _sub(v, unit))
-    for r0, c0, r1, c1 in merged_first.values():
-        if not skip or r0 not in skip:
-            ws.merge_range(r0 - 1, c0 - 1, r1 - 1, c1 - 1, "")
-    if sheet.state == "hidden":
-        ws.hide()
-    elif sheet.state == "veryHidden":
-        ws.very_hidden()
-
-
-def _workbook(path: Path, layout: Layout, unit: str) -> Any:
+def write_cells_copy(path: Path, layout: Layout, unit: str) -> None:
+    """The template's cells as they are (the bare-xlsxwriter baseline of template generation)."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     wb.set_properties({"created": FIXED_TIME})
     for name, value in layout.properties.items():
         wb.set_custom_property(name, _sub(value, unit))
     for name, ref in layout.names:
         wb.define_name(name, "=" + ref)
-    return wb
-
-
-def write_cells_copy(path: Path, layout: Layout, unit: str) -> None:
-    """The template's cells as they are (the bare-xlsxwriter baseline of template generation)."""
-    wb = _workbook(path, layout, unit)
-    for sheet in layout.sheets:
-        _write_sheet(wb.add_worksheet(sheet.title), sheet, unit)
-    wb.close()
-
-
-def write_submission(path: Path, layout: Layout, unit: str, rows: list[dict[str, Any]]) -> None:
-    """A filled copy of the template: ``rows`` are dicts keyed by header label."""
-    wb = _workbook(path, layout, unit)
-    n = len(rows)
-    first, last, total = layout.first_input, layout.last_input, layout.total_row
-    new_last = first + n - 1
-    delta = new_last - last
-
-    def table_map(r: int) -> int:  # for the 合计 row and everything below it
-        if r == last:
-            return new_last
-        return r + delta if r > last else r
-
-    entry = next(s for s in layout.sheets if s.title == form.SHEET_ENTRY)
-    proto = {c: v for r, c, v in entry.cells if r == first and isinstance(v, str)}
-    proto = {c: v for c, v in proto.items() if v.startswith("=")}
-    label_of = {c: label for label, c in layout.columns.items()}
-    # 一级/二级 are derived: a clerk never types them; they are the template's formulas
-    # (with their results cached, as Excel saves them) or left empty.
-    derived = {form.COL_LEVEL1, form.COL_LEVEL2} | {label_of.get(c, "") for c in proto}
-    fill = [(label, c) for label, c in layout.columns.items() if label not in derived]
-    amount_col = layout.columns[form.COL_AMOUNT]
-    divisor = 1_000_000 if layout.amount_unit == "万元" else 100
     for sheet in layout.sheets:
         ws = wb.add_worksheet(sheet.title)
-        if sheet.title != form.SHEET_ENTRY:
-            _write_sheet(ws, sheet, unit)
-            continue
-        # above the table: as in the template
-        head = SheetCells(
-            sheet.title,
-            sheet.state,
-            [(r, c, v) for r, c, v in sheet.cells if r <= layout.header_row],
-            [m for m in sheet.merges if m[0] <= layout.header_row],
-        )
-        _write_sheet(ws, head, unit)
-        # the rows a clerk filled
-        total_fen = 0
-        for i, row in enumerate(rows):
-            r = first + i
-            for label, col in fill:
-                value = row.get(label)
-                if value is None or value == "":
-                    continue
-                if label == form.COL_AMOUNT:
-                    total_fen += value
-                    ws.write_number(r - 1, col - 1, value / divisor)
-                else:
-                    _write_cell(ws, r, col, value)
-            for col, formula in proto.items():
-                cached = row.get(label_of.get(col, ""), "")  # what Excel would have cached
-                cached = cached if isinstance(cached, str | int) else ""
-                f = shift_formula(formula, lambda x, r=r: r if x == first else x)
-                ws.write_formula(r - 1, col - 1, f, None, cached)
-        # the 合计 row and the signature block, moved down with the table
+        merged_first = {(m[0], m[1]): m for m in sheet.merges}
         for r, c, v in sheet.cells:
-            if r < total:
-                continue
-            if isinstance(v, str) and v.startswith("="):
-                f = shift_formula(v, table_map)
-                cached: Any = total_fen / divisor if c == amount_col else 0
-                ws.write_formula(table_map(r) - 1, c - 1, f, None, cached)
-            else:
-                _write_cell(ws, table_map(r), c, _sub(v, unit))
-        for r0, c0, r1, c1 in sheet.merges:
-            if r0 >= total:
-                ws.merge_range(table_map(r0) - 1, c0 - 1, table_map(r1) - 1, c1 - 1, "")
+            if (r, c) in merged_first:
+                r0, c0, r1, c1 = merged_first.pop((r, c))
+                ws.merge_range(r0 - 1, c0 - 1, r1 - 1, c1 - 1, "")
+            _write_cell(ws, r, c, _sub(v, unit))
+        for r0, c0, r1, c1 in merged_first.values():
+            ws.merge_range(r0 - 1, c0 - 1, r1 - 1, c1 - 1, "")
+        if sheet.state == "hidden":
+            ws.hide()
+        elif sheet.state == "veryHidden":
+            ws.very_hidden()
     wb.close()
 
 
-# -- seeded content --------------------------------------------------------------------------
-def make_rows(
-    catalog: Catalog, count: int, rng: random.Random, bad_rate: float = 0.002
-) -> list[dict[str, Any]]:
-    """Line items as a clerk picks them: "code name" from the dropdown, amounts in fen."""
-    leaves: list[Entry] = list(catalog.leaves)
-    rows = []
-    for i in range(count):
-        leaf = rng.choice(leaves)
-        l1 = catalog.level1(leaf.code)
-        l2 = catalog.level2(leaf.code) or leaf
-        bad = rng.random() < bad_rate
-        rows.append(
-            {
-                form.COL_SEQ: i + 1,
-                form.COL_PROJECT: f"{leaf.name}项目{i + 1:06d}",
-                form.COL_CODE: BAD_CODE if bad else leaf.label,
-                form.COL_LEVEL1: "" if bad else l1.name,  # the lookups' results
-                form.COL_LEVEL2: "" if bad else l2.name,
-                form.COL_CONTENT: (leaf.description or leaf.name)[:40],
-                form.COL_PROVIDER: rng.choice(PROVIDERS),
-                form.COL_PROVIDER_TYPE: rng.choice(form.PROVIDER_TYPES),
-                form.COL_METHOD: rng.choice(form.PURCHASE_METHODS),
-                form.COL_FUNDING: rng.choice(form.FUNDING_SOURCES),
-                form.COL_AMOUNT: rng.randrange(5_000_00, 3_000_000_00),  # fen
-                form.COL_TARGET: rng.choice(TARGETS),
-                form.COL_NOTE: rng.choice(NOTES),
-            }
-        )
-    return rows
-
-
-# -- the cached data set -----------------------------------------------------------------------
+# -- the cached data set -------------------------------------------------------------------
 @dataclass
 class Dataset:
     root: Path
     submissions: Path  # folder of files x rows workbooks
     big: Path  # one big_rows workbook
+    faulty: Path | None  # one faulty_rows workbook with seeded faults (None: not made)
     units: Path  # unit list covering every submission (so no unit-unknown noise)
     template_units: Path  # the 16 Zhengzhou units + template_units synthetic ones
     layout: Path  # Layout as JSON (the template's cells, for the bare-xlsxwriter baseline)
@@ -360,16 +464,10 @@ class Dataset:
     expected: dict[str, Any]  # rows and fen written, for the cross-check
 
 
-def _layout_hash(layout: Layout) -> str:
-    """What the files depend on: the template's cells, names and stamp (not its clock)."""
-    data = json.loads(layout.to_json())
-    data["properties"].pop(form.STAMP_PREFIX + "generated_at", None)
-    for sheet in data["sheets"]:
-        if sheet["title"] == form.SHEET_STAMP:
-            clock = {r for r, _, v in sheet["cells"] if str(v).endswith("generated_at")}
-            sheet["cells"] = [c for c in sheet["cells"] if c[0] not in clock]
-    h = hashlib.sha256(GENERATOR_VERSION.encode())
-    h.update(json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
+def _layout_hash(layout: Layout, extra: str) -> str:
+    """What the files depend on: the template's cells, names and stamp, the generator."""
+    h = hashlib.sha256(f"{GENERATOR_VERSION}|{extra}".encode())
+    h.update(layout.to_json().encode())
     return h.hexdigest()[:10]
 
 
@@ -380,28 +478,39 @@ def prepare(
     big_rows: int,
     template_units: int,
     seed: int,
-    log: Any = print,
+    log: Callable[[str], None] = print,
+    *,
+    faulty_rows: int = 0,
+    faults: int = 1000,
+    libreoffice: bool = True,
+    jobs: int = 2,
 ) -> Dataset:
-    params = {
+    params: dict[str, Any] = {
         "files": files,
         "rows": rows,
         "big_rows": big_rows,
         "template_units": template_units,
         "seed": seed,
     }
-    from toolkit.catalog import load_catalog
-
-    catalog = load_catalog()
+    if faulty_rows:
+        params |= {"faulty_rows": faulty_rows, "faults": faults}
+    params["libreoffice"] = libreoffice
+    catalog = _catalog()
     with tempfile.TemporaryDirectory() as tmp:
         template = Path(tmp) / "layout_template.xlsx"
         write_template(catalog, template, PLACEHOLDER_UNIT)
         layout = read_layout(template)
-    key = f"f{files}-r{rows}-b{big_rows}-t{template_units}-s{seed}-{_layout_hash(layout)}"
+    parts = [f"f{files}-r{rows}-b{big_rows}-t{template_units}-s{seed}"]
+    if faulty_rows:
+        parts.append(f"x{faulty_rows}k{faults}")
+    parts.append("lo" if libreoffice else "nolo")
+    key = "-".join([*parts, _layout_hash(layout, "-".join(parts))])
     root = data_dir / key
     ds = Dataset(
         root=root,
         submissions=root / "submissions",
         big=root / "big" / "big.xlsx",
+        faulty=root / "faulty" / "faulty.xlsx" if faulty_rows else None,
         units=root / "units.txt",
         template_units=root / "template_units.txt",
         layout=root / "layout.json",
@@ -416,38 +525,73 @@ def prepare(
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    log(f"data: generating in {root} (template by toolkit.write_template)")
+    log(f"data: generating in {root} (real templates by toolkit.write_template, openpyxl fill)")
     ds.layout.write_text(layout.to_json(), encoding="utf-8")
 
     units = unit_names(files)
-    big_unit = "基准单位大表"
-    ds.units.write_text("\n".join([*units, big_unit]) + "\n", encoding="utf-8")
+    big_unit, faulty_unit = "基准单位大表", "基准单位错表"
+    ds.units.write_text("\n".join([*units, big_unit, faulty_unit]) + "\n", encoding="utf-8")
     tunits = [*form.ZHENGZHOU_UNITS, *unit_names(template_units, "模板单位")]
     ds.template_units.write_text("\n".join(tunits) + "\n", encoding="utf-8")
 
     rng = random.Random(seed)
-    expected = {"files": files, "rows": 0, "fen": 0, "accepted_rows": 0, "accepted_fen": 0}
     ds.submissions.mkdir()
-    for i, unit in enumerate(units, start=1):
-        items = make_rows(catalog, rows, random.Random(rng.random()))
-        write_submission(ds.submissions / f"{i:03d}_{unit}.xlsx", layout, unit, items)
-        _tally(expected, items)
     ds.big.parent.mkdir()
-    items = make_rows(catalog, big_rows, random.Random(rng.random()))
-    write_submission(ds.big, layout, big_unit, items)
-    expected["big"] = _tally({"rows": 0, "fen": 0, "accepted_rows": 0, "accepted_fen": 0}, items)
-    done.write_text(json.dumps(expected, indent=2), encoding="utf-8")
+    jobs_list: list[tuple[str, str, int, int, float, dict[int, str] | None]] = [
+        (str(ds.submissions / f"{i:03d}_{u}.xlsx"), u, rows, rng.randrange(2**32), 0.002, None)
+        for i, u in enumerate(units, start=1)
+    ]
+    jobs_list.append((str(ds.big), big_unit, big_rows, rng.randrange(2**32), 0.002, None))
+    if ds.faulty is not None:
+        ds.faulty.parent.mkdir()
+        plan = fault_plan(faulty_rows, faults, random.Random(rng.randrange(2**32)))
+        jobs_list.append(
+            (str(ds.faulty), faulty_unit, faulty_rows, rng.randrange(2**32), 0.0, plan)
+        )
+    # the big ones first, so they overlap the many small ones
+    began = time.monotonic()
+    order = sorted(range(len(jobs_list)), key=lambda k: -jobs_list[k][2])
+    results: dict[int, list[dict]] = {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {k: pool.submit(_make_job, jobs_list[k]) for k in order}
+        for k in order:
+            results[k] = futures[k].result()
+    log(f"data: {len(jobs_list)} workbooks filled in {time.monotonic() - began:.0f} s")
+    if libreoffice:
+        began = time.monotonic()
+        resave_with_libreoffice([Path(j[0]) for j in jobs_list], log, procs=max(1, jobs))
+        log(f"data: LibreOffice took {time.monotonic() - began:.0f} s")
+
+    expected: dict[str, Any] = {"files": files, "rows": 0, "fen": 0}
+    expected |= {"accepted_rows": 0, "accepted_fen": 0}
+    for k in range(files):
+        _tally(expected, results[k])
+    expected["big"] = _tally(_zero(), results[files])
+    if ds.faulty is not None:
+        faulty = _tally(_zero(), results[files + 1])
+        by_rule: dict[str, int] = {}
+        for item in results[files + 1]:
+            if item["fault"]:
+                rule = FAULTS[item["fault"]][0]
+                by_rule[rule] = by_rule.get(rule, 0) + 1
+        expected["faulty"] = faulty | {"faults": by_rule}
+    done.write_text(json.dumps(expected, indent=2, ensure_ascii=False), encoding="utf-8")
     ds.expected = expected
     return ds
+
+
+def _zero() -> dict[str, Any]:
+    return {"rows": 0, "fen": 0, "accepted_rows": 0, "accepted_fen": 0}
 
 
 def _tally(acc: dict[str, Any], items: Iterable[dict[str, Any]]) -> dict[str, Any]:
     for item in items:
         acc["rows"] += 1
-        acc["fen"] += item[form.COL_AMOUNT]
-        if item[form.COL_CODE] != BAD_CODE:
+        fen = item["fen"] if isinstance(item["fen"], int) else 0
+        acc["fen"] += fen
+        if item["code"] != BAD_CODE and not item.get("fault"):
             acc["accepted_rows"] += 1
-            acc["accepted_fen"] += item[form.COL_AMOUNT]
+            acc["accepted_fen"] += fen
     return acc
 
 

@@ -8,6 +8,7 @@ value, and every command did the same work (the cross-check against the seeded d
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,9 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     work = tmp_path_factory.mktemp("bench")
     results = work / "latest.json"
     sizes = ["--files", "3", "--rows", "20", "--big-rows", "60", "--template-units", "1"]
+    sizes += ["--faulty-rows", "60", "--faults", "10"]
+    if shutil.which("soffice") is None and not Path("/usr/bin/soffice").exists():
+        sizes.append("--no-libreoffice")  # formulas then carry no cached values
     runs = ["--repeat", "1", "--warmup", "0"]
     where = ["--data-dir", str(work / "data"), "--results", str(results)]
     proc = subprocess.run(
@@ -44,6 +48,8 @@ def test_every_command_ran(smoke: tuple[str, dict]) -> None:
         "rollup_json",
         "rollup_xlsx",
         "check_big",
+        "check_faulty",
+        "annotate_faulty",
         "template",
         "naive_dir",
         "read_dir",
@@ -61,13 +67,16 @@ def test_every_target_is_measured(smoke: tuple[str, dict]) -> None:
     stdout, result = smoke
     keys = [t["key"] for t in result["targets"]]
     assert keys == [
-        "check-vs-naive",
-        "rollup-vs-naive",
+        "check-j1-vs-read",
         "check-vs-read",
         "rollup-vs-read",
+        "check-vs-naive",
+        "rollup-vs-naive",
         "big-vs-read",
         "big-memory",
         "report-vs-readwrite",
+        "annotate-vs-check",
+        "annotate-memory",
         "template-vs-bare",
     ]
     for t in result["targets"]:
@@ -80,7 +89,7 @@ def test_every_target_is_measured(smoke: tuple[str, dict]) -> None:
 def test_commands_did_the_same_work(smoke: tuple[str, dict]) -> None:
     _, result = smoke
     checks = result["cross_check"]
-    assert len(checks) == 4  # naive, bare read+write, check, rollup
+    assert len(checks) == 6  # naive, bare read+write, check, rollup, faulty check, annotate
     assert all(line.startswith("ok") for line in checks), checks
 
 
@@ -89,11 +98,38 @@ def test_data_is_seeded_and_cached(smoke: tuple[str, dict]) -> None:
     data = Path(result["data"])
     done = json.loads((data / "DONE.json").read_text(encoding="utf-8"))
     assert done["files"] == 3 and done["rows"] == 60 and done["big"]["rows"] == 60
+    assert done["faulty"]["rows"] == 60 and sum(done["faulty"]["faults"].values()) == 10
     assert len(list((data / "submissions").glob("*.xlsx"))) == 3
-    assert result["params"] == {
+    params = dict(result["params"])
+    assert isinstance(params.pop("libreoffice"), bool)
+    assert params == {
         "files": 3,
         "rows": 20,
         "big_rows": 60,
         "template_units": 1,
         "seed": 2027,
+        "faulty_rows": 60,
+        "faults": 10,
     }
+
+
+def test_submissions_are_filled_real_templates(smoke: tuple[str, dict]) -> None:
+    """Every sheet of the unit's template is kept, with its dropdowns, protection and
+    stamp; the rows sit between the header and the template's own 合计 =SUM row."""
+    from openpyxl import load_workbook
+
+    from toolkit import form
+
+    _, result = smoke
+    path = sorted((Path(result["data"]) / "submissions").glob("*.xlsx"))[0]
+    wb = load_workbook(path)
+    assert {form.SHEET_ENTRY, form.SHEET_CATALOG, form.SHEET_LISTS, form.SHEET_STAMP} <= set(
+        wb.sheetnames
+    )
+    ws = wb[form.SHEET_ENTRY]
+    assert ws.protection.sheet and ws.data_validations.dataValidation
+    stamp = {p.name: p.value for p in wb.custom_doc_props}
+    assert stamp[form.STAMP_PREFIX + "unit"] == ws["C2"].value
+    assert ws["B4"].value and ws["C4"].value and ws["K4"].value is not None
+    total = next(r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == form.TOTAL_LABEL)
+    assert total == 24 and str(ws.cell(total, 11).value).upper() == "=SUM(K4:K23)"
