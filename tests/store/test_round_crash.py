@@ -47,14 +47,23 @@ def test_sigkill_during_submit(
     data = tmp_path / "data"
     rng = random.Random(12)
     kills, landed = KILLS["sqlite" if database is None else "postgresql"], []
+    # when to kill: between start-up and the reference's end, adapted as the machine's
+    # load changes (a kill before anything could commit moves the window later)
+    lo, hi, attempts = 0.8 * overhead, duration, 0
     while kills > 0:
         round_id = _round(data, database)
         argv = submit_argv(data, round_id, database, folder)
+        had = 0
         while kills > 0:
+            attempts += 1
+            assert attempts <= 5 * KILLS["sqlite"], f"kills never landed: {landed}"
             proc = start(argv, jobs=1 + kills % 2)
-            time.sleep(rng.uniform(0.8 * overhead, duration))
+            wait = rng.uniform(lo, hi)
+            time.sleep(wait)
             if proc.poll() is not None:
                 proc.communicate()
+                hi = wait  # it finishes sooner than thought: kill earlier next time
+                lo = min(lo, hi / 2)
                 break  # this run finished before the kill
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
@@ -64,6 +73,9 @@ def test_sigkill_during_submit(
                 now = snapshot(st, round_id)
                 assert set(now) <= set(expected)  # the same versions, bytes and states
                 landed.append(len(now))
+                if len(now) == had:  # killed before its first commit: later next time
+                    lo, hi = lo + (hi - lo) / 2, min(hi * 1.25, 3 * duration)
+                had = len(now)
                 done = rollup_round(st, round_id, include_submitted=True, jobs=1)
                 assert done.ok and len(done.counted) <= len(UNITS)
             if len(now) == len(expected):
