@@ -107,18 +107,25 @@ def render_json(result: CheckResult) -> str:
     return json.dumps(to_json(result), ensure_ascii=False, indent=2)
 
 
-def rejected_text(a: Amounts) -> str:
-    """``未采用 2 行，共 119,995.00 元（正数 155,000.00 元、负数 -35,000.00 元，…）``."""
+def rejected_words(rows: int, gross: Any, positive: Any, negative: Any, unreadable: int) -> str:
+    """``2 行，共 155,000.00 元（正数 120,000.00 元、负数 -35,000.00 元；其中 1 行金额无法识别）``:
+    rejected money gross, never netted out (the text report, the workbook, the terminal)."""
     parts = []
-    if a.rejected_positive and a.rejected_negative:
-        parts.append(
-            f"正数 {yuan_display(a.rejected_positive)} 元、"
-            f"负数 {yuan_display(a.rejected_negative)} 元"
-        )
-    if a.unreadable_rows:
-        parts.append(f"另 {a.unreadable_rows} 行金额无法识别")
-    detail = f"（{'，'.join(parts)}）" if parts else ""
-    return f"未采用 {a.rejected_rows} 行，共 {yuan_display(a.rejected_gross)} 元{detail}"
+    if positive and negative:
+        parts.append(f"正数 {yuan_display(positive)} 元、负数 {yuan_display(negative)} 元")
+    if unreadable:
+        parts.append(f"其中 {unreadable} 行金额无法识别")
+    detail = f"（{'；'.join(parts)}）" if parts else ""
+    return f"{rows} 行，共 {yuan_display(gross)} 元{detail}"
+
+
+def rejected_text(a: Amounts) -> str:
+    """``未采用 2 行，共 119,995.00 元（…）`` for a file or the batch."""
+    words = rejected_words(
+        a.rejected_rows, a.rejected_gross, a.rejected_positive, a.rejected_negative,
+        a.unreadable_rows,
+    )  # fmt: skip
+    return f"未采用 {words}"
 
 
 def render_text(result: CheckResult) -> str:

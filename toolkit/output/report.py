@@ -34,8 +34,8 @@ from toolkit.output.tables import (
     matrix_table,
     plain_text,
     reconciliation_table,
+    rejected_summary,
     rejected_table,
-    rejected_words,
     submission_lines,
     tables,
     units_table,
@@ -480,7 +480,7 @@ class _Report:
         ws = self.wb.add_worksheet(SHEET_PROBLEMS)
         rec = self.s.reconciliation
         rejected, issues = rejected_table(self.s), issues_table(self.s)
-        ws.write_string(0, 0, f"一、未计入汇总的行：{rejected_words(rec)}", self.f_section)
+        ws.write_string(0, 0, f"一、未计入汇总的行：{rejected_summary(rec)}", self.f_section)
         r = self.table(ws, 1, rejected) + 1
         errors = sum(1 for row in issues.rows if row[2] == SEVERITY_LABELS["error"])
         ws.write_string(

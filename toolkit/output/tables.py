@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.issues import Severity
 from toolkit.money import fen_display, yuan_display
-from toolkit.output.render import STATUS_LABELS, rule_title
+from toolkit.output.render import STATUS_LABELS, rejected_words, rule_title
 from toolkit.totals.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary, is_missing
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -287,19 +287,12 @@ def tables(summary: RollupSummary) -> list[Table]:
 
 
 # -- the report's sentences (the workbook and the terminal) ------------------------------
-def rejected_words(rec: Any) -> str:
-    """``11 行，共 3,251,000.456 元（正数 …、负数 …；其中 1 行金额无法识别）``: rejected
-    money gross, never netted out."""
-    parts = []
-    if rec.rejected_positive and rec.rejected_negative:
-        parts.append(
-            f"正数 {yuan_display(rec.rejected_positive)} 元、"
-            f"负数 {yuan_display(rec.rejected_negative)} 元"
-        )
-    if rec.rows_without_amount:
-        parts.append(f"其中 {rec.rows_without_amount} 行金额无法识别")
-    detail = f"（{'；'.join(parts)}）" if parts else ""
-    return f"{rec.rows_rejected} 行，共 {yuan_display(rec.rejected_gross)} 元{detail}"
+def rejected_summary(rec: Any) -> str:
+    """The reconciliation's rejected rows and money, in the report's words."""
+    return rejected_words(
+        rec.rows_rejected, rec.rejected_gross, rec.rejected_positive, rec.rejected_negative,
+        rec.rows_without_amount,
+    )  # fmt: skip
 
 
 def reconciliation_lines(summary: RollupSummary) -> list[str]:
@@ -308,7 +301,7 @@ def reconciliation_lines(summary: RollupSummary) -> list[str]:
     lines = [
         f"读取 {rec.rows_read} 行 / {yuan_display(rec.read)} 元 = "
         f"计入 {rec.rows_accepted} 行 / {fen_display(rec.fen_accepted)} 元 + "
-        f"剔除 {rejected_words(rec)}"
+        f"剔除 {rejected_summary(rec)}"
     ]
     for c in rec.checks:
         mark = (
