@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
+from toolkit.cmd.common import CONTEXT_SETTINGS
 from toolkit.store.commands import (
-    CONTEXT_SETTINGS,
     _echo_json,
     _open,
     actor_option,

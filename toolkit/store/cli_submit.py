@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
+from toolkit.cmd.common import CONTEXT_SETTINGS, JobsType
 from toolkit.store.commands import (
-    CONTEXT_SETTINGS,
     _echo_json,
     _open,
     actor_option,
@@ -20,24 +20,6 @@ from toolkit.store.commands import (
     safe,
     yuan,
 )
-
-
-class JobsType(click.ParamType):
-    """``--jobs N`` (1-64) or ``auto`` (None: a process per CPU once each gets 8 files)."""
-
-    name = "N|auto"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if value is None or str(value).strip().lower() == "auto":
-            return None
-        try:
-            n = int(value)
-        except (TypeError, ValueError):
-            n = 0
-        if not 1 <= n <= 64:
-            self.fail(f"需要 1 到 64 之间的整数或 auto，得到 {value!r}", param, ctx)
-        return n
-
 
 unit_option = click.option("--unit", required=True, metavar="NAME", help="The unit (填报单位).")
 version_option = click.option(
