@@ -788,6 +788,9 @@ def demo_cmd(outdir: str) -> None:
 from toolkit.store.commands import register  # noqa: E402
 
 register(cli)
+from toolkit.web.cli import register as register_web  # noqa: E402  (serve, admin)
+
+register_web(cli)
 
 
 def main() -> None:

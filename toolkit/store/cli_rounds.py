@@ -21,6 +21,7 @@ from toolkit.store.commands import (
     safe,
     yuan,
 )
+from toolkit.web.cli import base_url_option, echo_links, unit_links
 
 
 @click.group("round", context_settings=CONTEXT_SETTINGS)
@@ -53,6 +54,7 @@ def round_group() -> None:
     help="Amount unit of the round's templates.",
 )
 @database_option
+@base_url_option
 @actor_option
 @format_option
 @handles_store_errors
@@ -64,6 +66,7 @@ def round_create(
     catalog_path: str | None,
     amount_unit: str,
     database: str | None,
+    base_url: str | None,
     actor: str,
     fmt: str,
 ) -> None:
@@ -84,8 +87,9 @@ def round_create(
     with _open(data_dir, database, create=True) as st:
         rnd = create_round(st, year, units=units, catalog=cat, amount_unit=amount_unit,
                            deadline=deadline, actor=actor)  # fmt: skip
+        links = unit_links(st, rnd.id, base_url, actor)  # the portal's links (--base-url)
     if fmt == "json":
-        _echo_json(rnd.to_json())
+        _echo_json({**rnd.to_json(), **({"links": links} if base_url else {})})
         return
     due = f"，截止 {rnd.deadline}" if rnd.deadline else ""
     click.echo(
@@ -93,6 +97,7 @@ def round_create(
         f"{rnd.catalog_id} 版本 {rnd.catalog_version}，金额单位 {rnd.amount_unit}{due}）"
     )
     click.echo(f"下一步：budget-toolkit template --data {data_dir} --round {rnd.id} -o 下发模板/")
+    echo_links(links)
 
 
 @round_group.command("list", context_settings=CONTEXT_SETTINGS)
