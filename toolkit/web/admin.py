@@ -46,15 +46,15 @@ def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         if session is None:
             if request.method == "GET":
                 return RedirectResponse("/admin/login", status_code=303)
-            return p.render("message.html", status=403, title="请先登录", text="登录已过期。")
+            return p.render("message.html", code=403, title="请先登录", text="登录已过期。")
         a = Admin(request, p, session)
         if request.method == "POST":
             try:
                 form = await small_form(request)
             except TooLarge:
-                return p.render("message.html", status=413, title="表单过大", text="表单内容过长。")
+                return p.render("message.html", code=413, title="表单过大", text="表单内容过长。")
             if not p.sessions.csrf_ok("admin:" + session["s"], form.get("csrf")):
-                return p.render("message.html", status=403, title="页面已过期",
+                return p.render("message.html", code=403, title="页面已过期",
                                 text="请刷新页面后重试。")  # fmt: skip
             return await handler(a, form)
         return await handler(a)
@@ -65,7 +65,7 @@ def admin_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 # -- login ----------------------------------------------------------------------------------
 def _login_page(p: Portal, request: Request, error: str | None, status: int = 200) -> Response:
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
-    resp = p.render("login.html", status=status, csrf=p.sessions.csrf("login:" + nonce),
+    resp = p.render("login.html", code=status, csrf=p.sessions.csrf("login:" + nonce),
                     error=error)  # fmt: skip
     resp.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, httponly=True, samesite="strict",
                     secure=p.sessions.secure, path="/admin")  # fmt: skip
@@ -132,7 +132,7 @@ async def round_create(a: Admin, form: dict[str, str]) -> Response:
         from toolkit.store.rounds import list_rounds
 
         found = await run_in_threadpool(list_rounds, a.p.store)
-        return a.p.render("admin_rounds.html", status=400, a=a, rounds=found, error=str(exc))
+        return a.p.render("admin_rounds.html", code=400, a=a, rounds=found, error=str(exc))
     return RedirectResponse(f"/admin/r/{rnd.id}/links", status_code=303)
 
 
@@ -168,8 +168,7 @@ def _unit_page(a: Admin, pos: int, error: str | None = None, code: int = 200) ->
 
     status, mine = _unit_of(a.p, a.request.path_params["rid"], pos)
     rid = status.round.id
-    return a.p.render(
-        "admin_unit.html", status=code, a=a, rnd=status.round, mine=mine, pos=pos,
+    return a.p.render("admin_unit.html", code=code, a=a, rnd=status.round, mine=mine, pos=pos,
         versions=list(reversed(versions(a.p.store, rid, mine.unit))),
         events=list(reversed(history(a.p.store, rid, mine.unit))), error=error,
     )  # fmt: skip

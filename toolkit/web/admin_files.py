@@ -34,10 +34,10 @@ def routes(admin_page: Callable[..., Any], unit_of: Callable[..., Any],
         try:
             path, problems, cleanup = await files.report(a.p, status.round.id, kind, include)
         except WorkerFailed as exc:
-            return a.p.render("message.html", status=503, title="无法生成汇总", text=str(exc))
+            return a.p.render("message.html", code=503, title="无法生成汇总", text=str(exc))
         if problems:
             cleanup.func(*cleanup.args, **cleanup.kwargs)
-            return a.p.render("message.html", status=409, title="重新检查的结果与接收时不一致",
+            return a.p.render("message.html", code=409, title="重新检查的结果与接收时不一致",
                               text="；".join(problems))  # fmt: skip
         media, name = KINDS[kind]
         return files.attachment(path, f"{status.round.id}_{name}", media, cleanup)
@@ -66,7 +66,7 @@ def routes(admin_page: Callable[..., Any], unit_of: Callable[..., Any],
                         name = view_name(u.position, u.unit, u.current.version)
                         entries.append((name.replace(".xlsx", "_标注.xlsx"), path))
         except WorkerFailed as exc:
-            return a.p.render("message.html", status=503, title="无法生成标注副本", text=str(exc))
+            return a.p.render("message.html", code=503, title="无法生成标注副本", text=str(exc))
         path, cleanup = await run_in_threadpool(files.zip_versions, a.p, entries)
         return files.attachment(path, f"{status.round.id}_标注副本.zip", "application/zip",
                                 cleanup)  # fmt: skip
@@ -92,7 +92,7 @@ def routes(admin_page: Callable[..., Any], unit_of: Callable[..., Any],
         try:
             path = await files.annotated(a.p, sub)
         except WorkerFailed as exc:
-            return a.p.render("message.html", status=503, title="无法生成标注副本", text=str(exc))
+            return a.p.render("message.html", code=503, title="无法生成标注副本", text=str(exc))
         if path is None:
             raise HTTPException(404)
         return files.attachment(path, files.annotated_name(sub))

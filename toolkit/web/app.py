@@ -76,9 +76,9 @@ class Portal:
     def link_base(self, request: Request) -> str:
         return (self.base_url or str(request.base_url)).rstrip("/")
 
-    def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def render(self, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(name).render(**context)
-        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(html, status_code=code, headers={"Cache-Control": "no-store"})
 
 
 def portal(request: Request) -> Portal:
@@ -122,7 +122,7 @@ async def health(request: Request) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return portal(request).render("404.html", status=404)
+    return portal(request).render("404.html", code=404)
 
 
 def create_app(

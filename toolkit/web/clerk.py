@@ -64,8 +64,7 @@ def _home_page(u: Unit, message: str | None = None, status: int = 200) -> Respon
 
     board = round_status(u.p.store, u.round_id)
     mine = board.unit(u.unit)
-    return u.p.render(
-        "unit_home.html", status=status, u=u, rnd=board.round, mine=mine,
+    return u.p.render("unit_home.html", code=status, u=u, rnd=board.round, mine=mine,
         versions=list(reversed(versions(u.p.store, u.round_id, u.unit))),
         can_confirm=can_confirm(mine.current, mine.current), message=message,
         max_mb=u.p.max_upload_bytes / (1024 * 1024),
@@ -120,7 +119,7 @@ async def annotated_download(request: Request) -> Response:
     try:
         path = await files.annotated(u.p, sub)
     except WorkerFailed as exc:
-        return u.p.render("message.html", status=503, title="无法生成标注副本", text=str(exc))
+        return u.p.render("message.html", code=503, title="无法生成标注副本", text=str(exc))
     if path is None:
         raise HTTPException(404)
     return files.attachment(path, files.annotated_name(sub))
@@ -132,13 +131,13 @@ async def upload(request: Request) -> Response:
         got = await receive_upload(request, u.p.scratch, u.p.max_upload_bytes)
     except TooLarge:
         mb = u.p.max_upload_bytes / (1024 * 1024)
-        return u.p.render("message.html", status=413, title="文件过大",
+        return u.p.render("message.html", code=413, title="文件过大",
                           text=f"上传的文件超过 {mb:g} MB 的上限，未接收。")  # fmt: skip
     except BadUpload as exc:
-        return u.p.render("message.html", status=400, title="上传未完成", text=str(exc))
+        return u.p.render("message.html", code=400, title="上传未完成", text=str(exc))
     try:
         if not u.p.sessions.csrf_ok("unit:" + u.token, got.fields.get("csrf")):
-            return u.p.render("message.html", status=403, title="页面已过期",
+            return u.p.render("message.html", code=403, title="页面已过期",
                               text="请重新打开本单位的报送页面后再上传。")  # fmt: skip
         return await _check_and_record(u, got.path, got.filename or "预算表.xlsx")  # type: ignore[arg-type]
     finally:
@@ -152,12 +151,12 @@ async def _check_and_record(u: Unit, path: Path, name: str) -> Response:
     try:
         examined = await u.p.workers.run(check_upload, ctx, str(path), name, u.unit)
     except WorkerFailed as exc:
-        return u.p.render("message.html", status=422, title="文件无法检查", text=str(exc),
+        return u.p.render("message.html", code=422, title="文件无法检查", text=str(exc),
                           back=u.base + "/")  # fmt: skip
     intake = Intake(actor=f"{u.unit}（网上报送）", source="upload")
     receipt = await run_in_threadpool(record_examined, u.p.store, u.round_id, examined, intake)
     if receipt.outcome == "refused":
-        return u.p.render("message.html", status=422, title="文件未接收",
+        return u.p.render("message.html", code=422, title="文件未接收",
                           text=receipt.message or "", back=u.base + "/")  # fmt: skip
     note = "?note=dup" if receipt.outcome == "duplicate" else ""
     return RedirectResponse(f"{u.base}/v/{receipt.version}{note}", status_code=303)
@@ -170,9 +169,9 @@ async def confirm(request: Request) -> Response:
     try:
         form = await small_form(request)
     except TooLarge:
-        return u.p.render("message.html", status=413, title="表单过大", text="表单内容过长。")
+        return u.p.render("message.html", code=413, title="表单过大", text="表单内容过长。")
     if not u.p.sessions.csrf_ok("unit:" + u.token, form.get("csrf")):
-        return u.p.render("message.html", status=403, title="页面已过期",
+        return u.p.render("message.html", code=403, title="页面已过期",
                           text="请重新打开本单位的报送页面后再提交。")  # fmt: skip
     version = int(form["version"]) if form.get("version", "").isdigit() else None
     try:
