@@ -125,6 +125,21 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return portal(request).render("404.html", code=404)
 
 
+def _clean_scratch(folder: Path, older_than: float = 3600.0) -> None:
+    """Uploads a killed server left half-received: never visible, removed at the next start."""
+    import shutil
+    import time
+
+    cutoff = time.time() - older_than
+    for entry in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if entry.lstat().st_mtime < cutoff:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink()
+
+
 def create_app(
     data_dir: str | Path,
     database_url: str | None = None,
@@ -180,5 +195,6 @@ def create_app(
         middleware=[],
     )
     app.state.portal = state
+    _clean_scratch(state.scratch)
     app.add_middleware(SecurityHeaders)
     return app
