@@ -156,8 +156,8 @@ async def _check_and_record(u: Unit, path: Path, name: str) -> Response:
     intake = Intake(actor=f"{u.unit}（网上报送）", source="upload")
     receipt = await run_in_threadpool(record_examined, u.p.store, u.round_id, examined, intake)
     if receipt.outcome == "refused":
-        return u.p.render("message.html", code=422, title="文件未接收",
-                          text=receipt.message or "", back=u.base + "/")  # fmt: skip
+        return u.p.render("message.html", code=422, title="文件未接收", text=receipt.message or "",
+                          back=u.base + "/", issues=examined.issues)  # fmt: skip
     note = "?note=dup" if receipt.outcome == "duplicate" else ""
     return RedirectResponse(f"{u.base}/v/{receipt.version}{note}", status_code=303)
 
