@@ -120,7 +120,7 @@ def test_board_approve_return_and_report(client, admin, round_id, tokens, files)
     for label in ("未接收", "有错误", "已提交"):
         assert label in board
     unit_page = client.get(f"/admin/r/{round_id}/u/3").text  # 金水区 is the third unit
-    assert "审核通过第 1 版" in unit_page and "submission.confirm" in unit_page
+    assert "审核通过第 1 版" in unit_page and "填报人 张，联系电话 1" in unit_page
     r = client.post(f"/admin/r/{round_id}/u/3/approve", data={"csrf": admin, "version": "1"})
     assert r.status_code == 303
     r = client.post(f"/admin/r/{round_id}/u/1/return", data={"csrf": admin, "version": "1",

@@ -113,7 +113,13 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(yuan=views.yuan, when=views.when, col=views.column_letter)
+    env.filters.update(
+        yuan=views.yuan,
+        when=views.when,
+        col=views.column_letter,
+        event=views.event_label,
+        event_text=views.event_text,
+    )
     return env
 
 

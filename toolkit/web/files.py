@@ -62,7 +62,7 @@ async def annotated(p: Portal, sub: Submission) -> Path | None:
     version has no issues or could not be read."""
     if sub.errors + sub.warnings == 0 or sub.check_status == "unreadable":
         return None
-    target = p.cache / "annotated" / f"{sub.sha256}.xlsx"
+    target = p.cache / "annotated" / sub.round_id / f"{sub.sha256}.xlsx"  # per round's rules
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -80,3 +80,21 @@ def _name(cat: Catalog, code: str) -> str:
 def _parent1(cat: Catalog, code: str) -> str | None:
     entry = cat.get(code)
     return cat.level1(code).code if entry is not None else None
+
+
+def event_label(kind: str) -> str:
+    """The event log's kinds as ``budget-toolkit history`` names them."""
+    from toolkit.store.cli_rounds import EVENT_LABELS
+
+    return {**EVENT_LABELS, "link.issue": "生成报送链接", "link.revoke": "停用报送链接"}.get(
+        kind, kind
+    )
+
+
+def event_text(event: Any) -> str:
+    """An event's detail as ``budget-toolkit history`` prints it."""
+    from toolkit.store.cli_rounds import _event_text
+
+    if event.kind == "link.issue":
+        return "、".join(event.detail.get("units", []))
+    return _event_text(event)
