@@ -158,3 +158,9 @@ def test_logout_ends_the_session(client, admin) -> None:
     assert client.post("/admin/logout", data={"csrf": admin}).status_code == 303
     assert client.get("/admin/").status_code == 303
     assert login(client)
+
+
+def test_report_of_a_round_with_nothing_approved(client, admin, round_id) -> None:
+    got = client.get(f"/admin/r/{round_id}/report.json")
+    assert got.status_code == 200
+    assert json.loads(got.content)["grand_total"] == "0.00"

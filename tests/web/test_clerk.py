@@ -137,3 +137,12 @@ def test_totals_equal_the_checker_to_the_fen(client, tokens, files) -> None:
             shown = f"{Decimal(amount):,.2f}"
             assert f"{code}</th><td>" in page and shown in page, (code, shown)
     assert f"{Decimal(doc['grand_total']):,.2f}" in page
+
+
+def test_upload_without_a_file_says_so(client, tokens) -> None:
+    t = tokens["中原区"]
+    csrf = csrf_of(client.get(f"/u/{t}/").text)
+    r = client.post(f"/u/{t}/upload", data={"csrf": csrf}, files={"file": ("", b"")})
+    assert r.status_code == 400 and "请选择要上传的文件" in r.text
+    r = client.post(f"/u/{t}/upload", data={"csrf": csrf})
+    assert r.status_code == 400

@@ -41,7 +41,8 @@ def unit_template(p: Portal, round_id: str, unit: str) -> tuple[Path, str]:
         path = made[0]
         return path, path.name.split("--", 1)[1]
     with tempfile.TemporaryDirectory(dir=p.scratch) as tmp:
-        (written,) = write_round_templates(p.store, round_id, tmp, units=[unit], actor=p.actor)
+        (written,) = write_round_templates(p.store, round_id, tmp, units=[unit],
+                                           actor=f"{unit}（网上报送）")  # fmt: skip
         target = folder / f"{_SAFE.sub('_', unit)}--{written.name}"
         _publish(written, target)
     return target, written.name

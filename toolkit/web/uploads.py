@@ -151,7 +151,8 @@ async def receive_upload(
         upload.discard()
         raise
     parts.close()
-    if upload.path is None:
+    if upload.path is None or (upload.size == 0 and not upload.filename):
+        upload.discard()
         raise BadUpload("请选择要上传的文件")
     return upload
 
