@@ -4,7 +4,9 @@ link, downloads the template, uploads a faulty file, sees the issues, downloads 
 annotated copy, uploads the fixed file and submits; finance approves and downloads the
 report, whose totals equal the CLI roll-up of the same file to the fen.
 
-Screenshots of the clerk's result page and the board are saved into docs/img/.
+Screenshots of the clerk's result page and the board are taken every run; with
+BUDGET_TOOLKIT_SCREENSHOTS=1 they are written into docs/img/ (the README's), otherwise
+into the test's temporary folder, so a test run leaves the checkout as it was.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from webfiles import clean_rows, faulty_rows, fill
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("BUDGET_TOOLKIT_REQUIRE_BROWSER"))
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
         "--lang=zh-CN"]  # fmt: skip
@@ -67,7 +69,8 @@ def test_the_whole_round_in_a_browser(served: Server, tmp_path: Path) -> None:
     _browser_or_skip()
     from playwright.sync_api import expect, sync_playwright
 
-    IMG.mkdir(parents=True, exist_ok=True)
+    img = DOCS_IMG if os.environ.get("BUDGET_TOOLKIT_SCREENSHOTS") else tmp_path / "img"
+    img.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
@@ -106,7 +109,7 @@ def test_the_whole_round_in_a_browser(served: Server, tmp_path: Path) -> None:
             expect(issues).to_have_count(1)
             expect(issues.first).to_contain_text("C6")
             expect(issues.first).to_contain_text("三级目录")
-            clerk.screenshot(path=str(IMG / "portal-clerk-result.png"), full_page=True)
+            clerk.screenshot(path=str(img / "portal-clerk-result.png"), full_page=True)
             with clerk.expect_download() as got:
                 clerk.get_by_role("link", name="下载标注了问题的副本").click()
             annotated = tmp_path / "标注.xlsx"
@@ -129,7 +132,7 @@ def test_the_whole_round_in_a_browser(served: Server, tmp_path: Path) -> None:
             fin.get_by_role("button", name="审核通过第 2 版").click()
             fin.get_by_role("link", name="← 返回报送情况").click()
             expect(fin.get_by_role("row", name="中原区")).to_contain_text("已审核")
-            fin.screenshot(path=str(IMG / "portal-board.png"), full_page=True)
+            fin.screenshot(path=str(img / "portal-board.png"), full_page=True)
             with fin.expect_download() as got:
                 fin.get_by_role("link", name="JSON").first.click()
             report = tmp_path / "汇总.json"
@@ -138,6 +141,9 @@ def test_the_whole_round_in_a_browser(served: Server, tmp_path: Path) -> None:
             expect(clerk.locator(".facts")).to_contain_text("已审核")
         finally:
             browser.close()
+    for shot in ("portal-clerk-result.png", "portal-board.png"):
+        assert (img / shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (img / shot).stat().st_size > 20_000  # a rendered page, not a blank one
     doc = json.loads(report.read_text(encoding="utf-8"))
     cli = _cli_rollup(fixed)
     assert doc["totals"] == cli["totals"]
