@@ -164,3 +164,32 @@ def test_report_of_a_round_with_nothing_approved(client, admin, round_id) -> Non
     got = client.get(f"/admin/r/{round_id}/report.json")
     assert got.status_code == 200
     assert json.loads(got.content)["grand_total"] == "0.00"
+
+
+def test_reports_are_the_clis_round_rollup(client, admin, round_id, tokens, files, data_dir):
+    """report.json is byte for byte `budget-toolkit rollup --data DIR --round ID --json -`,
+    and the workbook has the same sheets as the CLI's -o report."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from toolkit.cli import cli
+
+    for unit, pos in (("金水区", 3), ("惠济区", 4)):
+        upload(client, tokens[unit], files.clean(unit, n=3, base=50_000 * pos))
+        csrf = csrf_of(client.get(f"/u/{tokens[unit]}/").text)
+        client.post(f"/u/{tokens[unit]}/confirm", data={"csrf": csrf, "version": "1",
+                                                      "signer": "张", "phone": "1"})  # fmt: skip
+        client.post(f"/admin/r/{round_id}/u/{pos}/approve", data={"csrf": admin, "version": "1"})
+    web = client.get(f"/admin/r/{round_id}/report.json").content
+    ran = CliRunner().invoke(cli, ["rollup", "--data", str(data_dir), "--round", round_id,
+                                   "--json", "-"])  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    cli_json = ran.stdout_bytes if hasattr(ran, "stdout_bytes") else ran.output.encode()
+    start = cli_json.index(b"{")
+    assert json.loads(web) == json.loads(cli_json[start : cli_json.rindex(b"}") + 1])
+    xlsx = client.get(f"/admin/r/{round_id}/report.xlsx").content
+    out = data_dir.parent / "cli.xlsx"
+    ran = CliRunner().invoke(cli, ["rollup", "--data", str(data_dir), "--round", round_id,
+                                   "-o", str(out)])  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    assert load_workbook(io.BytesIO(xlsx)).sheetnames == load_workbook(out).sheetnames

@@ -61,10 +61,10 @@ def routes(admin_page: Callable[..., Any], unit_of: Callable[..., Any],
         try:
             for u in status.units:
                 if u.current is not None:
-                    path = await files.annotated(a.p, u.current)
-                    if path is not None:
+                    copy = await files.annotated(a.p, u.current)
+                    if copy is not None:
                         name = view_name(u.position, u.unit, u.current.version)
-                        entries.append((name.replace(".xlsx", "_标注.xlsx"), path))
+                        entries.append((name.replace(".xlsx", "_标注.xlsx"), copy))
         except WorkerFailed as exc:
             return a.p.render("message.html", code=503, title="无法生成标注副本", text=str(exc))
         path, cleanup = await run_in_threadpool(files.zip_versions, a.p, entries)
@@ -85,17 +85,17 @@ def routes(admin_page: Callable[..., Any], unit_of: Callable[..., Any],
     async def version_file(a: Any) -> Response:
         sub = await run_in_threadpool(_sub, a)
         if a.request.path_params["what"] == "original":
-            path = await run_in_threadpool(files.original, a.p, sub)
-            return files.attachment(path, sub.original_name)
+            original = await run_in_threadpool(files.original, a.p, sub)
+            return files.attachment(original, sub.original_name)
         if a.request.path_params["what"] != "annotated":
             raise HTTPException(404)
         try:
-            path = await files.annotated(a.p, sub)
+            copy = await files.annotated(a.p, sub)
         except WorkerFailed as exc:
             return a.p.render("message.html", code=503, title="无法生成标注副本", text=str(exc))
-        if path is None:
+        if copy is None:
             raise HTTPException(404)
-        return files.attachment(path, files.annotated_name(sub))
+        return files.attachment(copy, files.annotated_name(sub))
 
     return [
         Route("/admin/r/{rid}/report.{kind:str}", report),

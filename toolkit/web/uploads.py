@@ -131,7 +131,7 @@ async def receive_upload(
         raise BadUpload("请用页面上的上传表单提交文件")
     upload = Upload()
     parts = _Parts(folder, file_field, upload)
-    parser = MultipartParser(boundary, parts.callbacks())
+    parser = MultipartParser(boundary, parts.callbacks())  # type: ignore[arg-type]
     seen = 0
     try:
         async for chunk in request.stream():
