@@ -3,7 +3,6 @@ units and a link each, an administrator with a password, and files for the units
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from webfiles import UNITS, clean_rows, faulty_rows, fill, template_for
-
-PASSWORD = "correct-horse-battery"
+from webhelp import PASSWORD, login
 
 
 @pytest.fixture
@@ -59,21 +57,6 @@ def tokens(store: Any, round_id: str) -> dict[str, str]:
     return {link.unit: link.token for link in issue_links(store, round_id, actor="tests")}
 
 
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def login(client: TestClient) -> str:
-    """Sign in as the administrator; returns the session's CSRF token."""
-    page = client.get("/admin/login")
-    done = client.post("/admin/login", data={"csrf": csrf_of(page.text), "user": "admin",
-                                              "password": PASSWORD})  # fmt: skip
-    assert done.status_code == 303, done.text
-    return csrf_of(client.get("/admin/").text)
-
-
 @pytest.fixture
 def admin(client: TestClient) -> str:
     return login(client)
@@ -99,10 +82,3 @@ class Files:
 @pytest.fixture
 def files(store: Any, round_id: str, tmp_path: Path) -> Files:
     return Files(store, round_id, tmp_path / "files")
-
-
-def upload(client: TestClient, token: str, path: Path, name: str | None = None) -> Any:
-    page = client.get(f"/u/{token}/")
-    with path.open("rb") as f:
-        return client.post(f"/u/{token}/upload", data={"csrf": csrf_of(page.text)},
-                           files={"file": (name or path.name, f)})  # fmt: skip

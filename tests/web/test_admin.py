@@ -9,7 +9,7 @@ import json
 import zipfile
 from decimal import Decimal
 
-from conftest import PASSWORD, csrf_of, login, upload
+from webhelp import PASSWORD, csrf_of, login, upload
 
 GETS = ["/admin/", "/admin/r/{rid}/", "/admin/r/{rid}/links", "/admin/r/{rid}/u/1",
         "/admin/r/{rid}/report.json", "/admin/r/{rid}/report.xlsx", "/admin/r/{rid}/report.csv",

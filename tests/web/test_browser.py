@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
 from openpyxl import load_workbook
 from server import Server
 from webfiles import clean_rows, faulty_rows, fill
+from webhelp import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("BUDGET_TOOLKIT_REQUIRE_BROWSER"))

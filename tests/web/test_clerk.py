@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from conftest import csrf_of, upload
 from openpyxl import load_workbook
+from webhelp import csrf_of, upload
 
 
 def test_home_shows_the_unit_and_the_round(client, tokens, round_id) -> None:

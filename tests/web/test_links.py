@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from conftest import csrf_of, upload
+from webhelp import csrf_of, upload
 
 HREF = re.compile(r'href="([^"]+)"')
 

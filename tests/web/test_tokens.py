@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 import pytest
-from conftest import csrf_of, upload
+from webhelp import csrf_of, upload
 
 GET_ROUTES = ["/", "/template", "/v/1", "/v/1/original", "/v/1/annotated", "/v/2"]
 
