@@ -185,7 +185,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from server import Server  # tests/web/server.py: `budget-toolkit serve` in a subprocess
+    from webserver import Server  # tests/web/webserver.py: `budget-toolkit serve` in a subprocess
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=16)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from server import Server
 from webfiles import clean_rows, faulty_rows, fill
 from webhelp import PASSWORD
+from webserver import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED = bool(os.environ.get("BUDGET_TOOLKIT_REQUIRE_BROWSER"))

@@ -7,7 +7,7 @@ import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
-from server import Server
+from webserver import Server
 
 from toolkit.cli import cli
 

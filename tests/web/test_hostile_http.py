@@ -11,7 +11,7 @@ from pathlib import Path
 import hostile as H
 import httpx
 import pytest
-from server import Server
+from webserver import Server
 
 CASES = ["empty_file", "random_bytes", "csv_renamed", "pdf_renamed", "html_as_xls",
          "truncated_zip", "corrupt_member", "zip_without_workbook", "docx_renamed",

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from server import Server
+from webserver import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import web_bench

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from builders import line
-from server import Server
 from webhelp import csrf_of, login, upload
+from webserver import Server
 
 from toolkit.web.downloads import content_disposition
 
