@@ -193,3 +193,10 @@ def test_reports_are_the_clis_round_rollup(client, admin, round_id, tokens, file
                                    "-o", str(out)])  # fmt: skip
     assert ran.exit_code == 0, ran.output
     assert load_workbook(io.BytesIO(xlsx)).sheetnames == load_workbook(out).sheetnames
+
+
+def test_late_units_are_marked_on_the_board(client, admin) -> None:
+    form = {"csrf": admin, "year": "2027", "deadline": "2020-01-01", "units": "甲区\n乙区"}
+    rid = client.post("/admin/rounds", data=form).headers["location"].split("/")[3]
+    board = client.get(f"/admin/r/{rid}/").text
+    assert "逾期 2 个单位" in board and board.count('<strong class="late">逾期</strong>') == 2
