@@ -137,3 +137,18 @@ def test_upload_limit_while_the_body_streams(small_server, data_dir: Path) -> No
             answer += s.recv(65536)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert sent < 2_000_000  # refused long before the body ended (it never did)
+
+
+def test_a_damaged_original_is_a_chinese_error_page(app, tokens, files, data_dir) -> None:
+    from starlette.testclient import TestClient
+
+    with TestClient(app, base_url="http://portal.test", follow_redirects=False,
+                    raise_server_exceptions=False) as c:  # fmt: skip
+        t = tokens["中原区"]
+        upload(c, t, files.clean("中原区"))
+        (blob,) = [p for p in (data_dir / "originals").rglob("*") if p.is_file()]
+        blob.chmod(0o644)
+        blob.write_bytes(b"damaged")
+        r = c.get(f"/u/{t}/v/1/original")
+    assert r.status_code == 500 and "出错了" in r.text and "Traceback" not in r.text
+    _has_headers(r)

@@ -8,6 +8,7 @@ writes a report itself.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,40 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return portal(request).render("404.html", code=404)
 
 
+class ErrorPage:
+    """An unexpected exception becomes a Chinese 500 page (inside ``SecurityHeaders``, so
+    it carries the headers too), never a traceback; a damaged store says what is damaged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                raise
+            logging.getLogger("toolkit.web").exception("request failed: %s", scope.get("path"))
+            await self._page(scope["app"].state.portal, exc)(scope, receive, send)
+
+    @staticmethod
+    def _page(p: Portal, exc: Exception) -> Response:
+        from toolkit.store.errors import StoreError
+
+        text = exc.message if isinstance(exc, StoreError) else "服务器内部错误，请稍后重试。"
+        return p.render("message.html", code=500, title="出错了", text=text)
+
+
 def _clean_scratch(folder: Path, older_than: float = 3600.0) -> None:
     """Uploads a killed server left half-received: never visible, removed at the next start."""
     import shutil
@@ -202,5 +237,6 @@ def create_app(
     )
     app.state.portal = state
     _clean_scratch(state.scratch)
+    app.add_middleware(ErrorPage)
     app.add_middleware(SecurityHeaders)
     return app
