@@ -79,8 +79,9 @@ def serve_cmd(
         click.echo(f"提示：尚未设置管理员密码：budget-toolkit admin set-password --data {data_dir}",
                    err=True)  # fmt: skip
     click.echo(f"报送平台：http://{host}:{port}/admin/（Ctrl+C 停止）", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                limit_concurrency=256, timeout_keep_alive=5)  # fmt: skip
+    # no access log: the unit links in request lines are secrets
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                server_header=False, limit_concurrency=256, timeout_keep_alive=5)  # fmt: skip
 
 
 @click.group("admin", context_settings=CONTEXT_SETTINGS)
