@@ -4,6 +4,7 @@ token, with none, with forged and revoked ones."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 import pytest
@@ -121,3 +122,31 @@ def test_tokens_are_long_and_stored_only_as_hashes(store, round_id, tokens, data
     raw = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())
     for token in tokens.values():
         assert token.encode() not in raw
+
+
+def test_confirm_with_another_token_never_touches_zhongyuan(
+    client, tokens, files, store, round_id
+) -> None:
+    from toolkit.store import get_submission
+
+    upload(client, tokens["中原区"], files.clean("中原区"))
+    for unit, token in tokens.items():
+        if unit == "中原区":
+            continue
+        csrf = csrf_of(client.get(f"/u/{token}/").text)
+        r = client.post(f"/u/{token}/confirm", data={"csrf": csrf, "version": "1",
+                                                   "signer": "某人", "phone": "1"})  # fmt: skip
+        assert r.status_code == 409 and "尚未报送" in r.text  # about its own unit only
+        assert "中原区" not in r.text
+    assert get_submission(store, round_id, "中原区").state.value == "received"
+
+
+def test_finance_revokes_and_reissues_one_link(client, admin, tokens, round_id) -> None:
+    old = tokens["中原区"]
+    assert client.post(f"/admin/r/{round_id}/u/1/revoke", data={"csrf": admin}).status_code == 303
+    assert client.get(f"/u/{old}/").status_code == 404
+    assert "未生成或已停用" in client.get(f"/admin/r/{round_id}/links").text
+    page = client.post(f"/admin/r/{round_id}/links", data={"csrf": admin, "unit": "1"}).text
+    (new,) = re.findall(r'href="http://portal.test/u/([^/"]+)/"', page)
+    assert client.get(f"/u/{new}/").status_code == 200 and new != old
+    assert client.get(f"/u/{tokens['二七区']}/").status_code == 200  # the others still work
