@@ -200,3 +200,16 @@ def test_late_units_are_marked_on_the_board(client, admin) -> None:
     rid = client.post("/admin/rounds", data=form).headers["location"].split("/")[3]
     board = client.get(f"/admin/r/{rid}/").text
     assert "逾期 2 个单位" in board and board.count('<strong class="late">逾期</strong>') == 2
+
+
+def test_login_page_says_when_no_password_is_set(tmp_path) -> None:
+    from starlette.testclient import TestClient
+
+    from toolkit.web import create_app
+
+    with TestClient(create_app(tmp_path / "new", workers=1)) as c:
+        page = c.get("/admin/login")
+        assert "尚未设置管理员密码" in page.text
+        r = c.post("/admin/login", data={"csrf": csrf_of(page.text), "user": "admin",
+                                         "password": "anything-at-all"})  # fmt: skip
+        assert r.status_code == 401

@@ -73,7 +73,13 @@ def _login_page(p: Portal, request: Request, error: str | None, status: int = 20
 
 
 async def login_get(request: Request) -> Response:
-    return _login_page(portal(request), request, None)
+    from toolkit.web.auth import has_password
+
+    p = portal(request)
+    unset = None if has_password(p.data_dir) else (
+        "尚未设置管理员密码：请在服务器上运行 budget-toolkit admin set-password --data 数据文件夹"
+    )  # fmt: skip
+    return _login_page(p, request, unset)
 
 
 async def login_post(request: Request) -> Response:
