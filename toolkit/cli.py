@@ -16,6 +16,7 @@ from toolkit import __version__
 from toolkit.cmd import catalog, check, demo, template
 from toolkit.cmd.common import CONTEXT_SETTINGS
 from toolkit.store import cli_rounds, cli_submit
+from toolkit.web import cli as web_cli
 
 
 class ToolkitGroup(click.Group):
@@ -74,6 +75,9 @@ for _command in (
     cli_submit.approve_cmd,
     cli_submit.return_cmd,
     cli_rounds.history_cmd,
+    # the portal (toolkit.web)
+    web_cli.serve_cmd,
+    web_cli.admin_group,
 ):
     cli.add_command(_command)
 

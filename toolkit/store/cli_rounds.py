@@ -22,6 +22,32 @@ from toolkit.store.commands import (
     yuan,
 )
 
+base_url_option = click.option(
+    "--base-url",
+    metavar="URL",
+    help="The portal's public address, e.g. https://baosong.example.gov.cn: unit links "
+    "start with it.",
+)
+
+
+def unit_links(store: Any, round_id: str, base_url: str | None, actor: str) -> list[dict[str, str]]:
+    """Issue every unit's link when ``base_url`` is given (``round create``); else none."""
+    if not base_url:
+        return []
+    from toolkit.store.tokens import issue_links
+
+    return [
+        {"unit": link.unit, "url": link.url(base_url)}
+        for link in issue_links(store, round_id, actor=actor)
+    ]
+
+
+def echo_links(links: list[dict[str, str]]) -> None:
+    if links:
+        click.echo("各单位的报送链接（只显示这一次，请妥善分发）：")
+    for link in links:
+        click.echo(f"{link['unit']}\t{link['url']}")
+
 
 @click.group("round", context_settings=CONTEXT_SETTINGS)
 def round_group() -> None:
@@ -53,6 +79,7 @@ def round_group() -> None:
     help="Amount unit of the round's templates.",
 )
 @database_option
+@base_url_option
 @actor_option
 @format_option
 @handles_store_errors
@@ -64,6 +91,7 @@ def round_create(
     catalog_path: str | None,
     amount_unit: str,
     database: str | None,
+    base_url: str | None,
     actor: str,
     fmt: str,
 ) -> None:
@@ -84,8 +112,9 @@ def round_create(
     with _open(data_dir, database, create=True) as st:
         rnd = create_round(st, year, units=units, catalog=cat, amount_unit=amount_unit,
                            deadline=deadline, actor=actor)  # fmt: skip
+        links = unit_links(st, rnd.id, base_url, actor)  # the portal's links (--base-url)
     if fmt == "json":
-        _echo_json(rnd.to_json())
+        _echo_json({**rnd.to_json(), **({"links": links} if base_url else {})})
         return
     due = f"，截止 {rnd.deadline}" if rnd.deadline else ""
     click.echo(
@@ -93,6 +122,7 @@ def round_create(
         f"{rnd.catalog_id} 版本 {rnd.catalog_version}，金额单位 {rnd.amount_unit}{due}）"
     )
     click.echo(f"下一步：budget-toolkit template --data {data_dir} --round {rnd.id} -o 下发模板/")
+    echo_links(links)
 
 
 @round_group.command("list", context_settings=CONTEXT_SETTINGS)

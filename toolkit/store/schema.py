@@ -34,7 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 # Every revision this release knows, oldest first; the last one is the head. A database
 # at a revision not listed here was written by a newer release and is not opened.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD_REVISION = REVISIONS[-1]
 
 STATES = ("received", "submitted", "approved", "returned")
@@ -199,5 +199,20 @@ events = Table(
     Column("from_state", String(16)),
     Column("to_state", String(16)),
     Column("detail", Text, nullable=False),  # JSON object
+    Index(None, "round_id", "unit"),
+)
+
+unit_tokens = Table(  # the web portal's unit links (migration 0003): SHA-256 of the token only
+    "unit_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", String(40), nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("revoked_by", Text),
+    ForeignKeyConstraint(["round_id", "unit"], ["round_units.round_id", "round_units.unit"]),
     Index(None, "round_id", "unit"),
 )
