@@ -53,8 +53,8 @@ def prepare(work: Path, units: int, rows: int, rounds: int, seed: int = 13) -> P
     import toolkit
     from toolkit.form import load_units
     from toolkit.store import create_round, open_store, write_round_templates
-    from toolkit.web.auth import set_password
     from toolkit.store.tokens import issue_links
+    from toolkit.web.auth import set_password
 
     names = list(load_units(None))[:units]
     data = work / "data"

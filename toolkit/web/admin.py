@@ -169,8 +169,8 @@ def _unit_of(p: Portal, round_id: str, pos: int) -> tuple[Any, Any]:
 
 
 def _unit_page(a: Admin, pos: int, error: str | None = None, code: int = 200) -> Response:
-    from toolkit.store.rounds import history
     from toolkit.store.records import versions
+    from toolkit.store.rounds import history
 
     status, mine = _unit_of(a.p, a.request.path_params["rid"], pos)
     rid = status.round.id
