@@ -14,8 +14,9 @@ import click
 
 from toolkit import __version__
 from toolkit.cmd import catalog, check, demo, template
+from toolkit.cmd import rounds as cli_rounds
+from toolkit.cmd import submit as cli_submit
 from toolkit.cmd.common import CONTEXT_SETTINGS
-from toolkit.store import cli_rounds, cli_submit
 from toolkit.web import cli as web_cli
 
 

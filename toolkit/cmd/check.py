@@ -15,7 +15,7 @@ from toolkit.cmd.common import (
     _Progress,
     catalog_option,
 )
-from toolkit.store.commands import round_options
+from toolkit.cmd.store_common import round_options
 from toolkit.xlsx.preflight import DEFAULT_LIMITS as _LIMITS
 
 
@@ -246,7 +246,7 @@ def rollup_cmd(
     progress = _Progress(Console(stderr=True))
     round_result = None
     if data_dir or round_id or not paths:  # a reporting round's current versions (toolkit.store)
-        from toolkit.store.commands import round_rollup_result
+        from toolkit.cmd.store_common import round_rollup_result
 
         args = (paths, data_dir, round_id, database, include, jobs, to_stdout)
         round_result = round_rollup_result(click.get_current_context(), *args)

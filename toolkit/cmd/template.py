@@ -13,7 +13,7 @@ from toolkit.cmd.common import (
     _catalog,
     catalog_option,
 )
-from toolkit.store.commands import round_options
+from toolkit.cmd.store_common import round_options
 
 
 @click.command("template", context_settings=CONTEXT_SETTINGS)
@@ -118,7 +118,7 @@ def template(
     from toolkit.template import write_template, write_templates
 
     if data_dir or round_id:  # a reporting round's templates (toolkit.store)
-        from toolkit.store.commands import round_templates
+        from toolkit.cmd.store_common import round_templates
 
         options = {"rows": rows, "cascade": cascade, "password": password, "stamp_time": timestamp}
         ctx = click.get_current_context()

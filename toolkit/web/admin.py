@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from toolkit.store.errors import NotFound, TransitionRefused
 from toolkit.web import files
-from toolkit.web.app import Portal, portal
 from toolkit.web.auth import check_password
+from toolkit.web.portal import Portal, portal
 from toolkit.web.uploads import TooLarge, small_form
 
 Handler = Callable[..., Awaitable[Response]]

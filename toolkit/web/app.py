@@ -10,22 +10,20 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from toolkit.store.intake import Context
-from toolkit.store.store import Store, open_store
+from toolkit.store.store import open_store
 from toolkit.web import views
-from toolkit.web.auth import RateLimit, Sessions, secret_key, web_dir
+from toolkit.web.auth import Sessions, secret_key
+from toolkit.web.portal import Portal, portal
 from toolkit.web.worker import Workers
 
 DEFAULT_MAX_UPLOAD_MB = 20
@@ -36,54 +34,6 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]  # fmt: skip
-
-
-@dataclass
-class Portal:
-    """What every request handler needs: the store, the workers and the settings."""
-
-    store: Store
-    data_dir: Path
-    database: str | None
-    base_url: str | None
-    sessions: Sessions
-    workers: Workers
-    templates: Environment
-    max_upload_bytes: int
-    rate_limit: RateLimit = field(default_factory=RateLimit)
-    actor: str = "财政（网上）"
-    _contexts: dict[str, Context] = field(default_factory=dict)
-
-    def context(self, round_id: str) -> Context:
-        """What a worker needs to check files of the round (built once per round)."""
-        if round_id not in self._contexts:
-            from toolkit.store.submissions import intake_context
-
-            self._contexts[round_id] = intake_context(self.store, round_id)
-        return self._contexts[round_id]
-
-    @property
-    def scratch(self) -> Path:
-        folder = web_dir(self.data_dir) / "tmp"
-        folder.mkdir(exist_ok=True)
-        return folder
-
-    @property
-    def cache(self) -> Path:
-        folder = web_dir(self.data_dir) / "cache"
-        folder.mkdir(exist_ok=True)
-        return folder
-
-    def link_base(self, request: Request) -> str:
-        return (self.base_url or str(request.base_url)).rstrip("/")
-
-    def render(self, name: str, code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.templates.get_template(name).render(**context)
-        return HTMLResponse(html, status_code=code, headers={"Cache-Control": "no-store"})
-
-
-def portal(request: Request) -> Portal:
-    return request.app.state.portal  # type: ignore[no-any-return]
 
 
 class SecurityHeaders:

@@ -20,7 +20,7 @@ from toolkit.store.lifecycle import State
 from toolkit.store.models import Submission
 from toolkit.store.tokens import resolve
 from toolkit.web import files, views
-from toolkit.web.app import Portal, portal
+from toolkit.web.portal import Portal, portal
 from toolkit.web.uploads import BadUpload, TooLarge, receive_upload, small_form
 from toolkit.web.worker import WorkerFailed, check_upload
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from toolkit.cmd.common import CONTEXT_SETTINGS
-from toolkit.store.cli_rounds import base_url_option
-from toolkit.store.commands import data_option, database_option, handles_store_errors
+from toolkit.cmd.rounds import base_url_option
+from toolkit.cmd.store_common import data_option, database_option, handles_store_errors
 
 
 @click.command("serve", context_settings=CONTEXT_SETTINGS)

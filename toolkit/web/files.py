@@ -17,8 +17,8 @@ from pathlib import Path
 from starlette.background import BackgroundTask
 
 from toolkit.store.models import Submission
-from toolkit.web.app import Portal
 from toolkit.web.downloads import XLSX, attachment, attachment_bytes, content_disposition
+from toolkit.web.portal import Portal
 from toolkit.web.worker import annotate_original, round_report
 
 __all__ = ["XLSX", "attachment", "attachment_bytes", "content_disposition"]

@@ -84,7 +84,7 @@ def _parent1(cat: Catalog, code: str) -> str | None:
 
 def event_label(kind: str) -> str:
     """The event log's kinds as ``budget-toolkit history`` names them."""
-    from toolkit.store.cli_rounds import EVENT_LABELS
+    from toolkit.store.events import EVENT_LABELS
 
     return {**EVENT_LABELS, "link.issue": "生成报送链接", "link.revoke": "停用报送链接"}.get(
         kind, kind
@@ -93,7 +93,7 @@ def event_label(kind: str) -> str:
 
 def event_text(event: Any) -> str:
     """An event's detail as ``budget-toolkit history`` prints it."""
-    from toolkit.store.cli_rounds import _event_text
+    from toolkit.store.events import event_text as _event_text
 
     if event.kind == "link.issue":
         return "、".join(event.detail.get("units", []))

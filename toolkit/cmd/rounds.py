@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from toolkit.cmd.common import CONTEXT_SETTINGS
-from toolkit.store.commands import (
+from toolkit.cmd.store_common import (
     _echo_json,
     _open,
     actor_option,
@@ -19,8 +19,8 @@ from toolkit.store.commands import (
     local,
     round_option,
     safe,
-    yuan,
 )
+from toolkit.money import fen_display
 
 base_url_option = click.option(
     "--base-url",
@@ -218,8 +218,8 @@ def _print_board(board: Any) -> None:
         table.add_row(
             safe(u.unit), u.state.label, f"第{s.version}版" if s else "—",
             local(s.received_at) if s else "—", local(s.submitted_at) if s else "—",
-            local(s.decided_at) if s else "—", yuan(s.amount_accepted_fen) if s else "—",
-            yuan(s.amount_rejected_fen) if s else "—", str(s.errors) if s else "—",
+            local(s.decided_at) if s else "—", fen_display(s.amount_accepted_fen) if s else "—",
+            fen_display(s.amount_rejected_fen) if s else "—", str(s.errors) if s else "—",
             str(s.warnings) if s else "—", {True: "是", False: "", None: ""}[u.late],
         )  # fmt: skip
     console.print(table)
@@ -234,19 +234,6 @@ def _print_board(board: Any) -> None:
             console.print(f"  {u.unit} 另有 {len(u.issues) - 10} 个问题（--format json 查看全部）")
 
 
-EVENT_LABELS = {
-    "round.create": "创建报送轮次",
-    "round.templates": "生成模板",
-    "submission.receive": "接收",
-    "submission.check": "检查",
-    "submission.duplicate": "重复报送（未保存）",
-    "submission.refuse": "拒收",
-    "submission.confirm": "提交",
-    "submission.approve": "审核通过",
-    "submission.return": "退回",
-}
-
-
 @click.command("history", context_settings=CONTEXT_SETTINGS)
 @data_option
 @round_option
@@ -258,6 +245,7 @@ def history_cmd(
     data_dir: str, round_id: str, unit: str | None, database: str | None, fmt: str
 ) -> None:
     """The round's event log: who did what, when, to which version."""
+    from toolkit.store.events import event_label, event_text
     from toolkit.store.rounds import history, round_unit
 
     with _open(data_dir, database) as st:
@@ -268,28 +256,5 @@ def history_cmd(
         return
     for e in found:
         who = f"{e.unit}第{e.version}版" if e.version else (e.unit or "")
-        click.echo(f"{local(e.at)}  {safe(e.actor)}  {EVENT_LABELS.get(e.kind, e.kind)}  "
-                   f"{safe(who)}  {safe(_event_text(e))}".rstrip())  # fmt: skip
-
-
-def _event_text(e: Any) -> str:
-    d = e.detail
-    kind = e.kind
-    if kind == "submission.receive":
-        return f"{d.get('name')}（SHA-256 {str(d.get('sha256'))[:12]}…）"
-    if kind == "submission.check":
-        return (f"错误 {d.get('errors')} 个，警告 {d.get('warnings')} 个，采用 "
-                f"{yuan(int(d.get('amount_accepted_fen') or 0))} 元")  # fmt: skip
-    if kind == "submission.refuse":
-        return f"{d.get('name')}：{d.get('message')}"
-    if kind == "submission.duplicate":
-        return f"{d.get('name')}，与该版本相同"
-    if kind == "submission.confirm":
-        return f"填报人 {d.get('signer')}，联系电话 {d.get('phone')}"
-    if kind in ("submission.return", "submission.approve"):
-        return str(d.get("reason") or d.get("note") or "")
-    if kind == "round.create":
-        return f"{d.get('year')}年度，{len(d.get('units') or [])} 个单位"
-    if kind == "round.templates":
-        return f"{len(d.get('files') or [])} 个模板"
-    return ""
+        click.echo(f"{local(e.at)}  {safe(e.actor)}  {event_label(e.kind)}  "
+                   f"{safe(who)}  {safe(event_text(e))}".rstrip())  # fmt: skip

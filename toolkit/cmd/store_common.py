@@ -1,8 +1,9 @@
-"""The round store's commands: ``round create|list|verify``, ``submit``, ``status``,
-``confirm``, ``approve``, ``return``, ``history``; and the round parts of ``template``
-and ``rollup`` (``round_templates``, ``round_rollup_result``, called from toolkit.cli).
+"""What the round store's commands share (``rounds``: ``round create|list|verify``,
+``status``, ``history``; ``submit``: ``submit``, ``confirm``, ``approve``, ``return``),
+and the round parts of ``template`` and ``rollup`` (``round_templates``,
+``round_rollup_result``).
 
-Like toolkit.cli, only this module prints or exits: 0 done, 1 problems (a refused or
+Like toolkit.cli, these modules only print or exit: 0 done, 1 problems (a refused or
 faulty file, a transition the lifecycle refuses), 2 usage errors (an unknown round or
 unit, a bad option). Nothing heavy is imported until a command runs.
 """
@@ -107,12 +108,6 @@ def _echo_json(doc: Any) -> None:
 def local(value: datetime | None) -> str:
     """A stored UTC time as finance reads it: Beijing time, to the minute."""
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def safe(text: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from toolkit.cmd.common import CONTEXT_SETTINGS, JobsType
-from toolkit.store.commands import (
+from toolkit.cmd.store_common import (
     _echo_json,
     _open,
     actor_option,
@@ -18,8 +18,8 @@ from toolkit.store.commands import (
     handles_store_errors,
     round_option,
     safe,
-    yuan,
 )
+from toolkit.money import fen_display
 
 unit_option = click.option("--unit", required=True, metavar="NAME", help="The unit (填报单位).")
 version_option = click.option(
@@ -128,7 +128,7 @@ def _receipt_line(r: Any) -> str:
     else:
         tail = "；待单位确认提交（签署栏缺填报人或联系电话）"
     return (f"✓ {path} → {r.unit} 第 {r.version} 版，{sub.state.label}，采用 "
-            f"{yuan(sub.amount_accepted_fen)} 元{tail}")  # fmt: skip
+            f"{fen_display(sub.amount_accepted_fen)} 元{tail}")  # fmt: skip
 
 
 def _decided(sub: Any, fmt: str, before: str) -> None:
