@@ -155,9 +155,14 @@ def test_unknown_round_and_unit_are_404(client, admin, round_id) -> None:
 
 
 def test_logout_ends_the_session(client, admin) -> None:
+    copied = client.cookies.get("bt_session")  # e.g. taken from the browser before logging out
     assert client.post("/admin/logout", data={"csrf": admin}).status_code == 303
     assert client.get("/admin/").status_code == 303
+    client.cookies.set("bt_session", copied)  # the copied cookie is ended on the server too
+    assert client.get("/admin/").status_code == 303
+    client.cookies.clear()
     assert login(client)
+    assert client.get("/admin/").status_code == 200  # a new session works
 
 
 def test_report_of_a_round_with_nothing_approved(client, admin, round_id) -> None:

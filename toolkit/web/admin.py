@@ -108,6 +108,7 @@ async def login_post(request: Request) -> Response:
 
 @admin_page
 async def logout(a: Admin, form: dict[str, str]) -> Response:
+    a.p.sessions.end(a.session)  # on the server too: a copied cookie stops working
     resp = RedirectResponse("/admin/login", status_code=303)
     resp.delete_cookie(a.p.sessions.cookie, path="/")
     return resp

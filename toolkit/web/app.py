@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from toolkit.store.store import open_store
 from toolkit.web import views
-from toolkit.web.auth import Sessions, secret_key
+from toolkit.web.auth import Sessions, secret_key, web_dir
 from toolkit.web.portal import Portal, portal
 from toolkit.web.worker import Workers
 
@@ -157,7 +157,7 @@ def create_app(
         database=database_url,
         base_url=base_url,
         sessions=Sessions(secret_key(data_dir), max_age=int(session_hours * 3600),
-                          secure=secure),
+                          secure=secure, ended_file=web_dir(data_dir) / "ended_sessions"),
         workers=Workers(workers, worker_memory_mb),
         templates=_environment(),
         max_upload_bytes=int(max_upload_mb * 1024 * 1024),

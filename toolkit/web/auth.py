@@ -96,6 +96,30 @@ class Sessions:
     max_age: int = 8 * 3600
     secure: bool = False  # the Secure flag, for a portal served over https
     cookie: str = "bt_session"
+    ended_file: Path | None = None  # ids of sessions ended by logging out, one a line
+
+    def _ended(self) -> dict[str, float]:
+        """Ended session ids -> when they ended; entries past ``max_age`` are dropped."""
+        if self.ended_file is None or not self.ended_file.is_file():
+            return {}
+        now, out = time.time(), {}
+        for line in self.ended_file.read_text(encoding="ascii", errors="replace").split():
+            sid, _, at = line.partition("@")
+            try:
+                when = float(at)
+            except ValueError:
+                continue
+            if now - when <= self.max_age:
+                out[sid] = when
+        return out
+
+    def end(self, session: dict[str, str]) -> None:
+        """Log a session out on the server: its cookie, even if copied, no longer works."""
+        if self.ended_file is None:
+            return
+        ended = self._ended()
+        ended[session["s"]] = time.time()
+        _write_private(self.ended_file, "".join(f"{s}@{t:.0f}\n" for s, t in ended.items()))
 
     def _serializer(self):  # type: ignore[no-untyped-def]
         from itsdangerous import URLSafeTimedSerializer
@@ -115,7 +139,9 @@ class Sessions:
             data = self._serializer().loads(value, max_age=self.max_age)
         except BadData:
             return None
-        return data if isinstance(data, dict) and "s" in data else None
+        if not (isinstance(data, dict) and "s" in data) or data["s"] in self._ended():
+            return None
+        return data
 
     def csrf(self, scope: str) -> str:
         """The CSRF token of forms shown under ``scope`` (a session id, a unit link)."""
