@@ -474,3 +474,36 @@ def test_time_limit_per_file(tmp_path: Path) -> None:
     assert result.issues["rule"].tolist() == ["limit-exceeded"]
     assert "max_seconds" in result.issues.loc[0, "message"]
     assert result.all_rows.empty and result.files[0].status == "unreadable"
+
+
+def test_check_one_is_check_of_that_file_without_the_frame(tmp_path: Path) -> None:
+    """The round store's per-file entry gives what ``check([path])`` gives, to the fen."""
+    from dataclasses import asdict
+
+    from toolkit.output.render import file_json, files_json
+    from toolkit.rules.batch import check_one
+    from toolkit.totals.amounts import rows_amounts
+
+    rows = [
+        line(),
+        line(amount=-5, method="乱填"),
+        line(amount=1.234),
+        line(amount="abc"),
+        line(code="033A01"),
+        line(amount="1,000"),
+    ]
+    path = build_submission(tmp_path / "a.xlsx", rows)
+    whole = check(path)
+    fr, tuples = check_one(path, load_catalog())
+    assert asdict(fr) == asdict(whole.files[0])
+    import pandas as pd
+
+    def plain(v: object) -> object:
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            return None
+        return v.item() if hasattr(v, "item") else v
+
+    framed = whole.all_rows.astype(object).itertuples(index=False, name=None)
+    assert [tuple(map(plain, t)) for t in tuples] == [tuple(map(plain, t)) for t in framed]
+    assert len(tuples) == 6
+    assert file_json(fr, rows_amounts(tuples)) == files_json(whole)[0]

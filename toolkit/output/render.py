@@ -55,7 +55,8 @@ def issue_json(i: Any) -> dict[str, Any]:
     }
 
 
-def _file_json(f: FileResult, a: Amounts) -> dict[str, Any]:
+def file_json(f: FileResult, a: Amounts) -> dict[str, Any]:
+    """One workbook's block of the JSON output, given its amounts."""
     return {
         "path": f.path,
         "unit": f.unit,
@@ -77,7 +78,7 @@ def _file_json(f: FileResult, a: Amounts) -> dict[str, Any]:
 def files_json(result: CheckResult) -> list[dict[str, Any]]:
     """The ``files`` block of the JSON output: one object per workbook, issues included."""
     amounts = file_amounts(result.all_rows, [f.path for f in result.files])
-    return [_file_json(f, amounts[f.path]) for f in result.files]
+    return [file_json(f, amounts[f.path]) for f in result.files]
 
 
 def summary_json(result: CheckResult) -> dict[str, Any]:

@@ -160,6 +160,19 @@ def check(
     )
 
 
+def check_one(
+    path: str | Path, catalog: Catalog, **options: Any
+) -> tuple[FileResult, list[tuple[Any, ...]]]:
+    """One workbook checked exactly as ``check([path])`` checks it (the same options and
+    batch rules), returned as its ``FileResult`` and ``ROW_COLUMNS`` tuples, without the
+    DataFrame: for callers that keep one file's result at a time (the round store)."""
+    opts = CheckOptions.make(**options)
+    results = [check_file(Path(path), catalog, opts)]
+    resolve_duplicates(results, opts.prefer)
+    resolve_years(results, opts.year)
+    return results[0]
+
+
 def _check_all(files: Sequence[Path], cat: Catalog, opts: CheckOptions, progress: Any) -> Results:
     jobs = auto_jobs(len(files)) if opts.jobs is None else opts.jobs
     results: Results = []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.rules.result import ROW_COLUMNS
 from toolkit.store.blobs import BlobStore, copy_hashed
 from toolkit.store.rounds import unit_key
 
@@ -159,14 +160,13 @@ def examine(ctx: Context, job: Job) -> Examined:
 
 
 def _check(ctx: Context, staged: Path, out: Examined) -> None:
-    import toolkit
+    """``toolkit.check([staged])``, one file at a time, without building its DataFrame."""
+    from toolkit.output.render import file_json
+    from toolkit.rules.batch import check_one
+    from toolkit.totals.amounts import rows_amounts
 
-    result = toolkit.check([staged], _catalog(ctx), units=list(ctx.units), jobs=1)
-    if len(result.files) != 1:  # pragma: no cover - check() reports every file it is given
-        out.refusal = ("not-checked", "文件未能检查")
-        return
-    fr = result.files[0]
-    block = toolkit.files_json(result)[0]
+    fr, rows = check_one(staged, _catalog(ctx), units=list(ctx.units), jobs=1)
+    block = file_json(fr, rows_amounts(rows))
     block["path"] = out.job.name
     out.check = block
     out.status = fr.status
@@ -179,24 +179,17 @@ def _check(ctx: Context, staged: Path, out: Examined) -> None:
                                "message")}
         for i in block["issues"]
     ]  # fmt: skip
-    frame = result.all_rows
-    columns = [_plain(frame[c].tolist()) for c in ITEM_COLUMNS]
-    out.items = list(zip(*columns, strict=True))
+    columns = [ROW_COLUMNS.index(c) for c in ITEM_COLUMNS]
+    out.items = [tuple(_plain_value(row[i]) for i in columns) for row in rows]
 
 
-def _plain(values: list[Any]) -> list[Any]:
-    """A column's values as plain Python for the database: NA / NaN -> None, numpy -> int."""
-    import pandas as pd
-
-    out = []
-    for v in values:
-        if v is None or v is pd.NA or (type(v) is float and v != v):
-            out.append(None)
-        elif hasattr(v, "item"):  # a numpy scalar that tolist() left alone
-            out.append(v.item())
-        else:
-            out.append(v)
-    return out
+def _plain_value(v: Any) -> Any:
+    """A row tuple's value as plain Python for the database (numpy -> int, NaN -> None)."""
+    if v is None or (type(v) is float and v != v):
+        return None
+    if hasattr(v, "item"):  # a numpy scalar
+        return v.item()
+    return v
 
 
 def stamp_unit(path: Path) -> str | None:

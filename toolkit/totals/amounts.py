@@ -9,6 +9,7 @@ for the batch: read = accepted + rejected positive + rejected negative.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -52,11 +53,9 @@ class Amounts:
         self.rejected_negative += other.rejected_negative
 
 
-def _amounts(frame: pd.DataFrame) -> Amounts:
-    accepted = frame["accepted"].to_numpy(dtype=bool)
-    out = Amounts(rows=len(frame), accepted_rows=int(accepted.sum()))
-    out.accepted_fen = fen_sum(frame["amount_fen"][accepted]) if out.accepted_rows else 0
-    for value in frame["amount_read"][~accepted].tolist():
+def _add_rejected(out: Amounts, read: Iterable[Any]) -> Amounts:
+    """The rejected rows' amounts as read, kept apart by sign (never netted)."""
+    for value in read:
         if value is None or value != value:
             out.unreadable_rows += 1
         elif value > 0:
@@ -64,6 +63,25 @@ def _amounts(frame: pd.DataFrame) -> Amounts:
         elif value < 0:
             out.rejected_negative += value
     return out
+
+
+def _amounts(frame: pd.DataFrame) -> Amounts:
+    accepted = frame["accepted"].to_numpy(dtype=bool)
+    out = Amounts(rows=len(frame), accepted_rows=int(accepted.sum()))
+    out.accepted_fen = fen_sum(frame["amount_fen"][accepted]) if out.accepted_rows else 0
+    return _add_rejected(out, frame["amount_read"][~accepted].tolist())
+
+
+def rows_amounts(rows: Sequence[tuple[Any, ...]]) -> Amounts:
+    """``Amounts`` of one file's row tuples (``ROW_COLUMNS``), without a DataFrame: the
+    same numbers ``file_amounts`` gives for that file."""
+    from toolkit.rules.result import ROW_COLUMNS
+
+    ok, fen, read = (ROW_COLUMNS.index(c) for c in ("accepted", "amount_fen", "amount_read"))
+    accepted = [r for r in rows if r[ok]]
+    out = Amounts(rows=len(rows), accepted_rows=len(accepted))
+    out.accepted_fen = sum(int(r[fen]) for r in accepted if r[fen] is not None)
+    return _add_rejected(out, (r[read] for r in rows if not r[ok]))
 
 
 def file_amounts(frame: pd.DataFrame, paths: list[str]) -> dict[str, Amounts]:
