@@ -2,9 +2,10 @@
 
 This is the part of receiving that needs no database, so a batch runs it in worker
 processes. The file is copied once into the data folder's scratch space while it is
-hashed, and the copy is what gets checked (``toolkit.check`` on one file at a time) and,
-unless it is refused, moved into ``originals/``: what is stored is byte for byte what was
-checked. Nothing here is visible to anyone until ``submissions`` commits its rows.
+hashed, and the copy is what gets checked (as ``toolkit.check`` checks one file:
+``rules.batch.check_one``) and, unless it is refused, moved into ``originals/``: what is
+stored is byte for byte what was checked. Nothing here is visible to anyone until
+``submissions`` commits its rows.
 """
 
 from __future__ import annotations
