@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from toolkit import form
 from toolkit.cmd.common import CONTEXT_SETTINGS
 from toolkit.cmd.store_common import (
     _echo_json,
@@ -73,7 +74,7 @@ def round_group() -> None:
 )
 @click.option(
     "--amount-unit",
-    type=click.Choice(["元", "万元"]),
+    type=click.Choice(list(form.AMOUNT_UNITS)),
     default="元",
     show_default=True,
     help="Amount unit of the round's templates.",

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from toolkit import form
 from toolkit.cmd.common import (
     CONTEXT_SETTINGS,
     _catalog,
@@ -47,7 +48,7 @@ from toolkit.cmd.store_common import round_options
 )
 @click.option(
     "--amount-unit",
-    type=click.Choice(["元", "万元"]),
+    type=click.Choice(list(form.AMOUNT_UNITS)),
     default="元",
     show_default=True,
     help="Unit of 预算金额 (2 decimals in 元, 6 in 万元).",

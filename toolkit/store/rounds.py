@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
+from toolkit import form
 from toolkit.store import events as ev
 from toolkit.store.db import read_tx, write_tx
 from toolkit.store.errors import IntegrityProblem, NotFound
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
     from toolkit.store.store import Store
 
-AMOUNT_UNITS = ("元", "万元")
+AMOUNT_UNITS = form.AMOUNT_UNITS
 CHINA = timezone(timedelta(hours=8), "CST")  # deadlines are days in China Standard Time
 _DATE_RE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})")
 _SPACE_RE = re.compile(r"\s+")
