@@ -3,9 +3,11 @@
 The rules in ``toolkit.rules.cells`` judge whole columns at once; ``reference`` below
 judges one row at a time, written from the rules' meanings (the README's rules table),
 not from their code. A file of random rows is built, checked, and each row's cell-rule
-issues must be exactly what the reference says. ``duplicate-row`` (a relation between
-rows) and the rules that need a hand-made package (a repeated cell reference, an error
-value, a hidden row, a number format) have their own tests in ``test_rules.py``.
+issues must be exactly what the reference says (the reference sees one row only, so
+this also proves that a row's issues do not depend on the rows around it).
+``duplicate-row`` (a relation between rows) and the rules that need a hand-made package
+(a repeated cell reference, an error value, a hidden row, a number format) have their
+own tests in ``test_rules.py``.
 """
 
 from __future__ import annotations
