@@ -260,8 +260,18 @@ class DiskFull:
             fail()
             return 0
 
+        real_open = zipfile.ZipFile.open
+
+        def open_member(zf: zipfile.ZipFile, name: Any, mode: str = "r", **kw: Any) -> Any:
+            if mode == "w":  # members streamed in (the annotated copy's parts)
+                self.calls += 1
+                if self.calls > 1:
+                    fail()
+            return real_open(zf, name, mode, **kw)
+
         monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr)
         monkeypatch.setattr(zipfile.ZipFile, "write", write)
+        monkeypatch.setattr(zipfile.ZipFile, "open", open_member)
         monkeypatch.setattr(Path, "write_text", write_text)
 
 

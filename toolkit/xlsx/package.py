@@ -65,7 +65,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _resolve(base: str, target: str) -> str:
+def resolve_target(base: str, target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
     parts: list[str] = []
@@ -158,7 +158,8 @@ class Package:
         for el in _parse_xml(self.read(name)):
             if _local(el.tag) == "Relationship":
                 target = el.get("Target", "")
-                resolved = target if el.get("TargetMode") == "External" else _resolve(part, target)
+                external = el.get("TargetMode") == "External"
+                resolved = target if external else resolve_target(part, target)
                 out[el.get("Id", "")] = (el.get("Type", ""), resolved)
         return out
 
