@@ -34,6 +34,7 @@ from toolkit.output.xlsxparts import (
     REL_COMMENTS,
     REL_VML,
     PartError,
+    Rels,
     esc,
     relative,
     rels_name,
@@ -264,22 +265,19 @@ def _write_comments(
     book: Book,
     part: str,
     sx: SheetXml,
-    rels: object,
+    rels: Rels,
     comments_part: str | None,
     notes: dict[tuple[int, int], Note],
     plan: SheetPlan,
     block: int,
 ) -> int:
-    from toolkit.output.xlsxparts import Rels
-
-    assert isinstance(rels, Rels)
     if comments_part is None:
         comments_part = book.free_name("xl/comments/comment{}.xml")
         rels.add(REL_COMMENTS, relative(part, comments_part))
     book.replace(comments_part, comments_xml(notes), CT_COMMENTS)
-    vml_rel = rels.find(REL_VML)
-    if vml_rel is not None and sx.legacy_rid == vml_rel[0]:
-        vml_part = resolve_target(part, vml_rel[1])
+    old = rels.target(sx.legacy_rid) if sx.legacy_rid else None  # not legacyDrawingHF's
+    if old is not None:
+        vml_part = resolve_target(part, old)
     else:
         vml_part = book.free_name("xl/drawings/vmlDrawing{}.vml")
         plan.legacy_rid = rels.add(REL_VML, relative(part, vml_part))
@@ -379,9 +377,8 @@ def _issue_sheet(styles: StyleSheet, issues: list[Issue], names: set[str]) -> by
         ]
         rows.append(f'<row r="{r}">{"".join(cells)}</row>')
         if linked:
-            sheet = i.sheet.replace("'", "''")
-            links.append(f'<hyperlink ref="E{r}" location="{esc(f"{sheet}!{i.cell}")}"/>')
-            links[-1] = links[-1].replace(f'location="{esc(sheet)}', f"location=\"'{esc(sheet)}'")
+            location = "'" + i.sheet.replace("'", "''") + f"'!{i.cell}"
+            links.append(f'<hyperlink ref="E{r}" location="{esc(location)}"/>')
     if not issues:
         rows.append(f'<row r="2">{_inline("A2", "未发现问题")}</row>')
     last = len(ordered) + 1

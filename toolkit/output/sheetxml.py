@@ -177,6 +177,8 @@ class SheetXml:
                 tag = set_attr(tag, "hidden", None)
             if _zero(a.get("ht")):
                 tag = set_attr(set_attr(tag, "ht", None), "customHeight", None)
+        if new:  # cells beyond the row's spans hint: let the reader work them out
+            tag = set_attr(tag, "spans", None)
         if tag.endswith(b"/>"):
             tag = tag[:-2].rstrip() + b">"
         p = m.group(1)
