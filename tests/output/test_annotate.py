@@ -212,3 +212,37 @@ def test_a_fixed_copy_checked_again_loses_its_old_marks(tmp_path: Path) -> None:
     assert ws["C4"].comment.text == "请选择编码" and ws["C4"].comment.author == "张三"
     assert ws["K5"].fill.fgColor.rgb.endswith(ERROR_FILL)
     assert "负数" in ws["K5"].comment.text
+
+
+def test_a_problem_left_unfixed_keeps_the_office_comment_through_every_round(
+    tmp_path: Path,
+) -> None:
+    """Sent back with the problem still there, twice: the office's own fill and comment
+    come back each time, and its comment stands once above ours, never lost or doubled."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    path = build_submission(tmp_path / "a.xlsx", [line(code="bad")])
+    wb = load_workbook(path)
+    ws = wb[form.SHEET_ENTRY]
+    ws["C4"].fill = PatternFill(fill_type="solid", start_color="FFDDEEFF", end_color="FFDDEEFF")
+    ws["C4"].comment = Comment("请选择编码", "张三")
+    wb.save(path)
+    current = path
+    for n in range(3):
+        result = check(current)
+        assert ("unknown-code", "C4") in [(i.rule, i.cell) for i in result.files[0].issues]
+        current = annotate(result, tmp_path / f"round{n}")[0].target
+        ws = load_workbook(current)[form.SHEET_ENTRY]
+        assert ws["C4"].comment.text.startswith("请选择编码\n——\n")
+        assert ws["C4"].comment.text.count("请选择编码") == 1
+        assert ws["C4"].fill.fgColor.rgb.endswith(ERROR_FILL)
+        edited = load_workbook(current)  # the office touches the copy: an ordinary file again
+        edited[form.SHEET_ENTRY]["M4"] = f"第{n + 1}次退回"
+        current = tmp_path / f"back{n}.xlsx"
+        edited.save(current)
+    wb = load_workbook(current)
+    record = list(wb["_标注记录"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[3], r[5], r[6]) for r in record] == [
+        ("C4", "solid", "rgb:FFDDEEFF", "请选择编码", "张三")
+    ]

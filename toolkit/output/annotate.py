@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.issues import Issue, Severity
-from toolkit.output.comments import Note, blocks_needed, comments_xml, read_comments, vml_xml
+from toolkit.output.comments import (
+    MAX_COMMENT,
+    Note,
+    blocks_needed,
+    comments_xml,
+    read_comments,
+    vml_xml,
+)
 from toolkit.output.sheetxml import SheetPlan, SheetXml, col_letters, deselected
 from toolkit.output.xlsxbook import Book
 from toolkit.output.xlsxparts import (
@@ -57,7 +64,7 @@ SUFFIX = "_问题标注"
 STAMP_PREFIX = "budget_toolkit."
 ANNOTATED_KEY = "annotated"  # the custom property that marks our copy (toolkit.read reads it)
 MAX_MARKED = 10_000  # issues marked and listed in one copy; a record this long is ours at most
-_MAX_COMMENT = 32_767
+Cell = tuple[int, int]  # (row, column)
 _A1 = re.compile(r"\$?[A-Z]{1,3}\$?[0-9]{1,7}")
 REL_STYLES = NS_DOCREL + "/styles"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
@@ -182,8 +189,8 @@ def _styles(book: Book) -> tuple[str, StyleSheet]:
     return part, StyleSheet(book.read(part))
 
 
-def _by_cell(issues: list[Issue]) -> dict[str, dict[tuple[int, int], list[Issue]]]:
-    out: dict[str, dict[tuple[int, int], list[Issue]]] = {}
+def _by_cell(issues: list[Issue]) -> dict[str, dict[Cell, list[Issue]]]:
+    out: dict[str, dict[Cell, list[Issue]]] = {}
     for i in issues:
         cell = parse_ref(i.cell) if i.cell and _A1.fullmatch(i.cell) else None
         if cell is not None:
@@ -195,8 +202,8 @@ def _edit_sheet(
     book: Book,
     part: str,
     styles: StyleSheet,
-    marks: dict[tuple[int, int], list[Issue]],
-    restores: dict[tuple[int, int], _Recorded],
+    marks: dict[Cell, list[Issue]],
+    restores: dict[Cell, _Recorded],
     name: str,
     record: list[tuple[str, ...]],
     block: int,
@@ -204,7 +211,7 @@ def _edit_sheet(
     """Restore an earlier copy's marks, then mark today's issues, in one sheet; returns
     the next free VML id block."""
     sx = SheetXml(book.read_big(part))
-    merged: dict[tuple[int, int], list[Issue]] = {}
+    merged: dict[Cell, list[Issue]] = {}
     for cell, found in marks.items():
         merged.setdefault(sx.top_left(*cell), []).extend(found)
     rels = book.sheet_rels(part)
@@ -212,21 +219,10 @@ def _edit_sheet(
     comments_part = resolve_target(part, comments_rel[1]) if comments_rel else None
     notes = read_comments(book.read(comments_part) if comments_part else None)
     before = dict(notes)
-    for cell, rec in restores.items():
-        note = notes.get(cell)
-        if note is not None and note.author == AUTHOR:
-            if rec.text:
-                notes[cell] = Note(rec.author, rec.text, rec.text.count("\n") + 1)
-            else:
-                del notes[cell]
-    own: dict[tuple[int, int], FillSpec] = {}
-    for cell, found in merged.items():
-        lines = [f"【{Severity(i.severity).label}】{i.message}（{i.rule}）" for i in found]
-        text = "\n".join(lines)
-        prior = notes.get(cell)
-        if prior is not None and prior.author != AUTHOR:
-            text = f"{prior.text}\n——\n{text}"
-        notes[cell] = Note(AUTHOR, text, len(lines) + 1)
+    _restore_notes(notes, restores)
+    restored = dict(notes)  # the office's own comments, as the record keeps them
+    _mark_notes(notes, merged)
+    own: dict[Cell, FillSpec] = {}
 
     def restyle(row: int, col: int, style: int) -> int | None:
         s = style
@@ -250,15 +246,36 @@ def _edit_sheet(
     )
     if notes != before:
         block = _write_comments(book, part, sx, rels, comments_part, notes, plan, block)
-    book.replace(part, list(sx.pieces(plan)))
+    book.replace(part, list(sx.pieces(plan)))  # restyle runs here, filling ``own``
     for (r, c), fill in sorted(own.items()):
-        prior = before.get((r, c))
-        mine = prior is not None and prior.author != AUTHOR
+        prior = restored.get((r, c))
+        text, author = (prior.text, prior.author) if prior and prior.author != AUTHOR else ("", "")
         record.append(
-            (name, f"{col_letters(c)}{r}", fill.fill_type, fill.fg, fill.bg,
-             prior.text if mine and prior else "", prior.author if mine and prior else "")
-        )  # fmt: skip
+            (name, f"{col_letters(c)}{r}", fill.fill_type, fill.fg, fill.bg, text, author)
+        )
     return block
+
+
+def _restore_notes(notes: dict[Cell, Note], restores: dict[Cell, _Recorded]) -> None:
+    """Our comments from an earlier copy replaced by the office's own (or removed)."""
+    for cell, rec in restores.items():
+        note = notes.get(cell)
+        if note is not None and note.author == AUTHOR:
+            if rec.text:
+                notes[cell] = Note(rec.author, rec.text, rec.text.count("\n") + 1)
+            else:
+                del notes[cell]
+
+
+def _mark_notes(notes: dict[Cell, Note], marks: dict[Cell, list[Issue]]) -> None:
+    """Today's messages on the marked cells, below an office comment already there."""
+    for cell, found in marks.items():
+        lines = [f"【{Severity(i.severity).label}】{i.message}（{i.rule}）" for i in found]
+        text = "\n".join(lines)
+        prior = notes.get(cell)
+        if prior is not None and prior.author != AUTHOR:
+            text = f"{prior.text}\n——\n{text}"
+        notes[cell] = Note(AUTHOR, text, len(lines) + 1)
 
 
 def _write_comments(
@@ -267,7 +284,7 @@ def _write_comments(
     sx: SheetXml,
     rels: Rels,
     comments_part: str | None,
-    notes: dict[tuple[int, int], Note],
+    notes: dict[Cell, Note],
     plan: SheetPlan,
     block: int,
 ) -> int:
@@ -287,7 +304,7 @@ def _write_comments(
     return block + blocks_needed(len(notes))
 
 
-def _read_record(pkg: Package, book: Book) -> dict[str, dict[tuple[int, int], _Recorded]]:
+def _read_record(pkg: Package, book: Book) -> dict[str, dict[Cell, _Recorded]]:
     """An earlier copy's record of the cells it marked, as far as it can be trusted: only
     what this module writes, for sheets the workbook has, at most ``MAX_MARKED`` rows."""
     sheet = book.sheet(MARKS_SHEET)
@@ -301,7 +318,7 @@ def _read_record(pkg: Package, book: Book) -> dict[str, dict[tuple[int, int], _R
         if 2 <= r <= MAX_MARKED + 1 and 1 <= c <= 7 and isinstance(value, str):
             rows.setdefault(r, [""] * 7)[c - 1] = value
     names = {s.name for s in book.sheets} - {MARKS_SHEET, ISSUE_SHEET}
-    out: dict[str, dict[tuple[int, int], _Recorded]] = {}
+    out: dict[str, dict[Cell, _Recorded]] = {}
     for values in rows.values():
         name, ref, fill_type, fg, bg, text, author = values
         if name not in names or not _A1.fullmatch(ref) or fill_type not in ("", *FILL_TYPES):
@@ -314,7 +331,7 @@ def _read_record(pkg: Package, book: Book) -> dict[str, dict[tuple[int, int], _R
         cell = parse_ref(ref)
         if cell is not None:
             fill = FillSpec(fill_type, fg, bg) if fill_type else FillSpec()
-            out.setdefault(name, {})[cell] = _Recorded(fill, text[:_MAX_COMMENT], author[:100])
+            out.setdefault(name, {})[cell] = _Recorded(fill, text[:MAX_COMMENT], author[:100])
     return out
 
 
@@ -322,7 +339,7 @@ def _inline(ref: str, text: str, style: int | None = None) -> str:
     s = f' s="{style}"' if style else ""
     return (
         f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
-        f"{esc(text[:_MAX_COMMENT], quote=False)}</t></is></c>"
+        f"{esc(text[:MAX_COMMENT], quote=False)}</t></is></c>"
     )
 
 

@@ -117,17 +117,24 @@ class StyleSheet:
         self.added[block].append(xml)
         return n
 
+    def _item(self, block: str, n: int) -> bytes | None:
+        """The ``n``-th fill, font or cell format, one added here included."""
+        items, added = self.items[block], self.added[block]
+        if 0 <= n < len(items):
+            return items[n]
+        if len(items) <= n < len(items) + len(added):
+            return added[n - len(items)].encode("utf-8")
+        return None
+
     def _xf(self, style: int) -> bytes:
-        xfs = self.items["cellXfs"]
-        return xfs[style] if 0 <= style < len(xfs) else xfs[0] if xfs else b"<xf/>"
+        return self._item("cellXfs", style) or self._item("cellXfs", 0) or b"<xf/>"
 
     def fill_of(self, style: int) -> FillSpec:
         """The pattern fill a cell format shows (empty spec for none or a gradient)."""
         fill_id = attrs(_start(self._xf(style))).get("fillId", "0")
-        fills = self.items["fills"]
-        if not fill_id.isdigit() or int(fill_id) >= len(fills):
+        raw = self._item("fills", int(fill_id)) if fill_id.isdigit() else None
+        if raw is None:
             return FillSpec()
-        raw = fills[int(fill_id)]
         pattern = element("patternFill").search(raw)
         if pattern is None:
             return FillSpec()
