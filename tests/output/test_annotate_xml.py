@@ -232,3 +232,36 @@ def test_a_hundred_marks_in_one_row_and_a_missing_row(tmp_path: Path) -> None:
         assert copy[i.cell].fill.fgColor.rgb.endswith(ERROR_FILL), i.cell
         assert copy[i.cell].comment is not None, i.cell
     assert copy["A2"].value == 1 and copy["C2"].value == 3 and copy["B2"].value is None
+
+
+def test_an_untouched_office_comment_is_kept_as_written(tmp_path: Path) -> None:
+    """Rich text, ids in other namespaces (Excel 365's xr:uid): a comment on a cell with
+    no issue is carried over as the office wrote it."""
+    from builders import patch_part
+    from openpyxl.comments import Comment
+
+    path = build_submission(tmp_path / "a.xlsx", [line(), line(code="033Z")])
+    wb = load_workbook(path)
+    wb[form.SHEET_ENTRY]["B4"].comment = Comment("x", "李四")
+    wb.save(path)
+    part = next(n for n in _members(path) if "comments" in n and n.endswith(".xml"))
+    xml = _members(path)[part].decode()
+    rich = (
+        '<comment ref="B4" authorId="0" xr:uid="{0A1B2C3D-0000-4000-8000-000000000001}">'
+        "<text><r><rPr><b/></rPr><t>重要：</t></r><r><t>已立项</t></r></text></comment>"
+    )
+    xml = re.sub(r"<comment ref=\"B4\".*?</comment>", rich, xml, flags=re.S)
+    xml = xml.replace(
+        "<comments ",
+        '<comments xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" ',
+        1,
+    )
+    patch_part(path, part, _members(path)[part], xml.encode())
+    (done,) = annotate(check(path), tmp_path / "out")
+    after = _members(done.target)
+    copied = next(v for n, v in after.items() if "comments" in n and n.endswith(".xml"))
+    assert rich.encode() in copied
+    ElementTree.fromstring(copied)
+    ws = load_workbook(done.target)[form.SHEET_ENTRY]
+    assert ws["B4"].comment.text == "重要：已立项"
+    assert "unknown-code" in ws["C5"].comment.text

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from toolkit.issues import Issue, Severity
 from toolkit.output.comments import (
     MAX_COMMENT,
+    Comments,
     Note,
     blocks_needed,
     comments_xml,
@@ -217,7 +218,8 @@ def _edit_sheet(
     rels = book.sheet_rels(part)
     comments_rel = rels.find(REL_COMMENTS)
     comments_part = resolve_target(part, comments_rel[1]) if comments_rel else None
-    notes = read_comments(book.read(comments_part) if comments_part else None)
+    old = read_comments(book.read(comments_part) if comments_part else None)
+    notes = dict(old.notes)
     before = dict(notes)
     _restore_notes(notes, restores)
     restored = dict(notes)  # the office's own comments, as the record keeps them
@@ -245,7 +247,7 @@ def _edit_sheet(
         clear_filter=True,
     )
     if notes != before:
-        block = _write_comments(book, part, sx, rels, comments_part, notes, plan, block)
+        block = _write_comments(book, part, sx, rels, comments_part, old, notes, plan, block)
     book.replace(part, list(sx.pieces(plan)))  # restyle runs here, filling ``own``
     for (r, c), fill in sorted(own.items()):
         prior = restored.get((r, c))
@@ -284,6 +286,7 @@ def _write_comments(
     sx: SheetXml,
     rels: Rels,
     comments_part: str | None,
+    old: Comments,
     notes: dict[Cell, Note],
     plan: SheetPlan,
     block: int,
@@ -291,7 +294,7 @@ def _write_comments(
     if comments_part is None:
         comments_part = book.free_name("xl/comments/comment{}.xml")
         rels.add(REL_COMMENTS, relative(part, comments_part))
-    book.replace(comments_part, comments_xml(notes), CT_COMMENTS)
+    book.replace(comments_part, comments_xml(notes, old), CT_COMMENTS)
     old = rels.target(sx.legacy_rid) if sx.legacy_rid else None  # not legacyDrawingHF's
     if old is not None:
         vml_part = resolve_target(part, old)

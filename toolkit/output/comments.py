@@ -9,9 +9,9 @@ in that VML would go with it: the template has none).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from toolkit.output.xlsxparts import NS_MAIN, attrs, element, esc, unescape
+from toolkit.output.xlsxparts import NS_MAIN, attrs, element, esc, start_tag, unescape
 from toolkit.xlsx.sheet import parse_ref
 
 MAX_COMMENT = 32_767
@@ -25,23 +25,34 @@ class Note:
     author: str
     text: str
     lines: int = 1  # how tall the box is drawn
+    raw: bytes = b""  # the comment element as the office's file has it (kept when untouched)
 
 
-def read_comments(data: bytes | None) -> dict[tuple[int, int], Note]:
-    """(row, column) -> note, from a comments part (``{}`` for none)."""
+@dataclass
+class Comments:
+    """A sheet's comments: (row, column) -> note, and the part they came from."""
+
+    notes: dict[tuple[int, int], Note] = field(default_factory=dict)
+    root: bytes = b""  # the original root start tag: its namespace declarations
+    authors: list[str] = field(default_factory=list)
+
+
+def read_comments(data: bytes | None) -> Comments:
+    """The notes of a comments part (none for ``None``)."""
     if not data:
-        return {}
-    authors = [_text(m.group(0)) for m in _AUTHOR.finditer(data)]
-    out: dict[tuple[int, int], Note] = {}
+        return Comments()
+    root = start_tag("comments").search(data)
+    out = Comments(root=root.group(0) if root and root.group(3) != b"/" else b"")
+    out.authors = [_text(m.group(0)) for m in _AUTHOR.finditer(data)]
     for m in _COMMENT.finditer(data):
         a = attrs(m.group(2))
         cell = parse_ref(a.get("ref", ""))
         if cell is None:
             continue
         n = int(a["authorId"]) if a.get("authorId", "").isdigit() else -1
-        author = authors[n] if 0 <= n < len(authors) else ""
+        author = out.authors[n] if 0 <= n < len(out.authors) else ""
         body = "".join(_text(t.group(0)) for t in _T.finditer(m.group(0)))
-        out[cell] = Note(author, body[:MAX_COMMENT], body.count("\n") + 1)
+        out.notes[cell] = Note(author, body[:MAX_COMMENT], body.count("\n") + 1, m.group(0))
     return out
 
 
@@ -53,27 +64,34 @@ def _text(xml: bytes) -> str:
     return unescape(inner.decode("utf-8", "replace"))
 
 
-def comments_xml(notes: Mapping[tuple[int, int], Note]) -> bytes:
+def comments_xml(notes: Mapping[tuple[int, int], Note], old: Comments) -> bytes:
+    """The comments part: an untouched comment as it was (rich text, ids and all), under
+    the original root and authors; ours and changed ones as plain text."""
     from toolkit.output.sheetxml import col_letters
 
-    authors: list[str] = []
-    index: dict[str, int] = {}
+    root = old.root or f'<comments xmlns="{NS_MAIN}">'.encode()
+    p = (start_tag("comments").search(root).group(1) or b"").decode()  # type: ignore[union-attr]
+    authors = list(old.authors)
+    index = {a: i for i, a in reversed(list(enumerate(authors)))}
     items = []
     for (r, c), note in sorted(notes.items()):
+        if note.raw and old.root:
+            items.append(note.raw.decode("utf-8"))
+            continue
         if note.author not in index:
             index[note.author] = len(authors)
             authors.append(note.author)
         text = esc(note.text[:MAX_COMMENT], quote=False)
         items.append(
-            f'<comment ref="{col_letters(c)}{r}" authorId="{index[note.author]}">'
-            f'<text><t xml:space="preserve">{text}</t></text></comment>'
+            f'<{p}comment ref="{col_letters(c)}{r}" authorId="{index[note.author]}">'
+            f'<{p}text><{p}t xml:space="preserve">{text}</{p}t></{p}text></{p}comment>'
         )
-    names = "".join(f"<author>{esc(a, quote=False)}</author>" for a in authors)
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<comments xmlns="{NS_MAIN}"><authors>{names}</authors>'
-        f"<commentList>{''.join(items)}</commentList></comments>"
-    ).encode()
+    names = "".join(f"<{p}author>{esc(a, quote=False)}</{p}author>" for a in authors)
+    body = (
+        f"<{p}authors>{names}</{p}authors><{p}commentList>{''.join(items)}</{p}commentList>"
+        f"</{p}comments>"
+    )
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + root + body.encode()
 
 
 def vml_xml(notes: Mapping[tuple[int, int], Note], block: int) -> bytes:

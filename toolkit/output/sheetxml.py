@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from toolkit.output.xlsxparts import NS_DOCREL, PartError, attrs, element, set_attr, start_tag
+from toolkit.output.xlsxparts import PartError, attrs, element, rel_attr, set_attr, start_tag
 from toolkit.xlsx.sheet import col_index, parse_range
 
 _ROW = start_tag("row")
@@ -130,7 +130,8 @@ class SheetXml:
             tail = element("autoFilter").sub(b"", tail, count=1)
         if plan.legacy_rid and self.legacy_rid is None:
             p = self.prefix.decode()
-            tag = f'<{p}legacyDrawing xmlns:r="{NS_DOCREL}" r:id="{plan.legacy_rid}"/>'.encode()
+            rel = rel_attr(self.data[: self.head_end], plan.legacy_rid)
+            tag = f"<{p}legacyDrawing {rel}/>".encode()
             cut = _first_of(tail, _AFTER_LEGACY)
             tail = tail[:cut] + tag + tail[cut:]
         return tail

@@ -28,6 +28,7 @@ from toolkit.output.xlsxparts import (
     element,
     esc,
     insert_before_end,
+    rel_attr,
     relative,
     rels_name,
     set_attr,
@@ -137,10 +138,8 @@ class Book:
         p = start_tag("sheet").search(self.wb_xml)
         prefix = p.group(1).decode() if p else ""
         state = ' state="hidden"' if hidden else ""
-        tag = (
-            f'<{prefix}sheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-            f'relationships" name="{esc(name)}" sheetId="{sid}"{state} r:id="{rid}"/>'
-        ).encode()
+        rel = rel_attr(self.wb_xml, rid)
+        tag = f'<{prefix}sheet name="{esc(name)}" sheetId="{sid}"{state} {rel}/>'.encode()
         sheet = Sheet(name, part, tag, new=True, sid=sid)
         if first:
             self.sheets.insert(0, sheet)

@@ -111,6 +111,13 @@ def ns_prefix(data: bytes, namespace: str) -> str | None:
     return m.group(1).decode() if m else None
 
 
+def rel_attr(part: bytes, rid: str) -> str:
+    """``r:id="rId3"`` with the prefix the part declares for relationships (declared on
+    the element itself where the part has none)."""
+    p = ns_prefix(part[:65536], NS_DOCREL)
+    return f'{p}:id="{rid}"' if p else f'xmlns:r="{NS_DOCREL}" r:id="{rid}"'
+
+
 # -- relationships and content types -----------------------------------------------------------
 @dataclass
 class Rels:
