@@ -274,8 +274,16 @@ class _Report:
             ws.write_string(top, left + c, head, self.f_head)
         for i, row in enumerate(table.rows, start=1):
             total = total_last and i == len(table.rows)
-            for c, value in enumerate(row):
-                self.cell(ws, top + i, left + c, value, total)
+            text = self.f_total_text if total else self.f_text
+            r = top + i
+            for c, value in enumerate(row, start=left):
+                if type(value) is str:  # most cells: what ``cell`` does with text, inline
+                    if value:
+                        ws.write_string(r, c, value, text)
+                    else:
+                        ws.write_blank(r, c, None, text)
+                else:
+                    self.cell(ws, r, c, value, total)
         return top + len(table.rows) + 1
 
     def widths(self, ws: Any, table: Table, left: int = 0, cap: int = 60) -> None:
