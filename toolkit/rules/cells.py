@@ -11,6 +11,7 @@ row-by-row reference.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from toolkit import form
 from toolkit.rules import values as V
 from toolkit.rules.frame import Frame
 from toolkit.rules.registry import ERROR, WARNING, Rule, define
+from toolkit.xlsx.styles import NumberFormat
 
 Mask = np.ndarray
 Judge = Callable[[Frame, str], Mask]
@@ -191,17 +193,22 @@ def _amount_too_large(f: Frame, name: str) -> Mask:
 
 def _format_problem(f: Frame, i: int) -> str:
     fmt = f.formats[i] if i < len(f.formats) else None
-    if fmt is None:
-        return ""
+    return "" if fmt is None else _format_words(fmt, f.unit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_words(fmt: NumberFormat, unit: str) -> str:
+    """What a number format does to an amount of ``unit``, in words ("" for nothing);
+    a form has a handful of formats, so each is judged once."""
     if fmt.hides:
         return "不显示数字的格式（打印出来是空白）"
     if fmt.is_percent:
         return "百分比格式（显示为原数的 100 倍）"
     if fmt.scales:
         return "千位缩放格式（显示为原数除以 1000）"
-    other = [u for u in fmt.literal_units() if u != f.unit]
+    other = [u for u in fmt.literal_units() if u != unit]
     if other:
-        return f"带“{other[0]}”字样的格式（本表金额单位为 {f.unit}）"
+        return f"带“{other[0]}”字样的格式（本表金额单位为 {unit}）"
     return ""
 
 
