@@ -109,17 +109,21 @@ class _Index:
 
     @classmethod
     def of(cls, cells: Cells) -> _Index:
+        """Views of the cells' own arrays where they allow it (a 200,000-row sheet's
+        columns are not copied)."""
         return cls(
-            np.frombuffer(cells.rows, dtype=np.int32).astype(np.int64)
-            if cells.rows.itemsize == 4
-            else np.array(cells.rows, dtype=np.int64),
-            np.array(cells.cols, dtype=np.int64),
-            np.frombuffer(bytes(cells.kinds), dtype=np.uint8),
-            cells,
+            _ints(cells.rows), _ints(cells.cols), np.frombuffer(cells.kinds, dtype=np.uint8), cells
         )
 
     def in_column(self, c: int) -> np.ndarray:
         return np.flatnonzero(self.cols == c)
+
+
+def _ints(values: Any) -> np.ndarray:
+    """An ``array('i')`` as a numpy view (a copy for any other item size)."""
+    if getattr(values, "itemsize", 0) == 4 and len(values):
+        return np.frombuffer(values, dtype=np.int32)
+    return np.array(values, dtype=np.int64)
 
 
 def column_cells(ws: Worksheet, col: int) -> np.ndarray:
@@ -322,7 +326,7 @@ def _columns(idx: _Index, header: Header, rows: list[int]) -> dict[str, Column]:
     cells = idx.cells
     table_rows = np.array(rows, dtype=np.int64)
     n = len(rows)
-    styles_all = np.array(cells.styles, dtype=np.int64)
+    styles_all = _ints(cells.styles)
     out: dict[str, Column] = {}
     for name, c in header.columns.items():
         sel = idx.in_column(c)
