@@ -94,3 +94,17 @@ def test_comments_inside_the_cell_data_are_refused() -> None:
     xml = f'<worksheet xmlns="{NS}"><sheetData><!-- x --><row r="1"/></sheetData></worksheet>'
     with pytest.raises(PartError):
         SheetXml(xml.encode())
+
+
+def test_sheets_without_marks_are_deselected_as_they_stream() -> None:
+    from toolkit.output.sheetxml import deselected
+
+    xml = (
+        f'<worksheet xmlns="{NS}"><sheetViews><sheetView tabSelected="1" workbookViewId="0"/>'
+        '</sheetViews><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+        "</worksheet>"
+    ).encode()
+    for size in (1, 7, 64, len(xml)):
+        chunks = [xml[i : i + size] for i in range(0, len(xml), size)]
+        out = b"".join(deselected(chunks))
+        assert out == xml.replace(b' tabSelected="1"', b""), size
