@@ -10,8 +10,8 @@ The copy is the office's own package edited in place (``toolkit.output.xlsxbook`
 saved again: a marked cell gets a copy of its own cell format with only the fill
 changed, only the rows holding a mark are rewritten, and every part the marks do not
 concern (images, charts, slicers, x14 validations, sparklines, printer settings) is
-carried over as it was. A 100,000-row form is annotated in about the time of one scan
-of its sheet, in memory about twice its sheet XML.
+carried over as it was. On the benchmark's 100,000-row form with 1,000 faults the copy
+adds 0.42× the check's own time and about 100 MB (benchmarks/README.md).
 """
 
 from __future__ import annotations
