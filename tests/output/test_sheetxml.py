@@ -108,3 +108,23 @@ def test_sheets_without_marks_are_deselected_as_they_stream() -> None:
         chunks = [xml[i : i + size] for i in range(0, len(xml), size)]
         out = b"".join(deselected(chunks))
         assert out == xml.replace(b' tabSelected="1"', b""), size
+
+
+def _merged_sheet(*refs: str) -> bytes:
+    cells = "".join(f'<mergeCell ref="{r}"/>' for r in refs)
+    return (
+        f'<worksheet xmlns="{NS}"><sheetData/><mergeCells count="{len(refs)}">{cells}'
+        "</mergeCells></worksheet>"
+    ).encode()
+
+
+def test_a_mark_in_a_merged_range_goes_to_its_top_left_cell() -> None:
+    sx = SheetXml(_merged_sheet("A1:B2", "D5:D9"))
+    assert sx.top_left(2, 2) == (1, 1)
+    assert sx.top_left(7, 4) == (5, 4)
+    assert sx.top_left(3, 3) == (3, 3)
+
+
+def test_a_merged_area_past_the_readers_limit_is_refused() -> None:
+    with pytest.raises(PartError):
+        SheetXml(_merged_sheet("A1:XFD100"))

@@ -84,14 +84,15 @@ class SheetXml:
             for m in _MERGE.finditer(tail)
             if (rng := parse_range(attrs(m.group(2)).get("ref", ""))) is not None
         ]
+        self._merged_at = _by_row(self.merged)
         legacy = element("legacyDrawing").search(tail)
         self.legacy_rid = _rid(legacy.group(2)) if legacy else None
         self.cols = [attrs(m.group(2)) for m in _COL.finditer(data, 0, sd.start())]
 
     def top_left(self, row: int, col: int) -> tuple[int, int]:
         """The cell itself, or the top-left cell of the merged range that covers it."""
-        for r1, c1, r2, c2 in self.merged:
-            if r1 <= row <= r2 and c1 <= col <= c2:
+        for r1, c1, _, c2 in self._merged_at.get(row, ()):
+            if c1 <= col <= c2:
                 return r1, c1
         return row, col
 
@@ -232,6 +233,21 @@ class SheetXml:
             + self._cells(row, b"", plan, None, p, new)
             + b"</" + p + b"row>"
         )  # fmt: skip
+
+
+def _by_row(merged: list[tuple[int, int, int, int]]) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Merged ranges by each row they cover, so that finding a cell's range costs its
+    row's ranges only; the merged area is bounded as the reader bounds it."""
+    from toolkit.xlsx.preflight import DEFAULT_LIMITS
+
+    area = sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in merged)
+    if area > DEFAULT_LIMITS.max_merged_cells:
+        raise PartError(f"合并单元格共 {area:,} 个，超过上限，无法标注")
+    out: dict[int, list[tuple[int, int, int, int]]] = {}
+    for rng in merged:
+        for r in range(rng[0], rng[2] + 1):
+            out.setdefault(r, []).append(rng)
+    return out
 
 
 def _rid(raw: bytes | None) -> str | None:
