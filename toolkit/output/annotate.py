@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit.issues import Issue, Severity
+from toolkit.issues import Issue, Severity, column_letter
 from toolkit.output.comments import (
     MAX_COMMENT,
     Comments,
@@ -32,7 +32,7 @@ from toolkit.output.comments import (
     read_comments,
     vml_xml,
 )
-from toolkit.output.sheetxml import SheetPlan, SheetXml, col_letters, deselected
+from toolkit.output.sheetxml import SheetPlan, SheetXml, deselected
 from toolkit.output.xlsxbook import Book
 from toolkit.output.xlsxparts import (
     CT_COMMENTS,
@@ -157,7 +157,7 @@ def annotate_file(
         names = {s.name for s in book.sheets}
         record: list[tuple[str, ...]] = []
         marked = _by_cell([i for i in issues if i.sheet in names])
-        touched = {i.sheet for i in issues if i.sheet in names} | set(recorded) | set(marked)
+        touched = {i.sheet for i in issues if i.sheet in names} | set(recorded)
         block = 1
         for sheet in book.sheets:
             if not sheet.part:
@@ -253,7 +253,7 @@ def _edit_sheet(
         prior = restored.get((r, c))
         text, author = (prior.text, prior.author) if prior and prior.author != AUTHOR else ("", "")
         record.append(
-            (name, f"{col_letters(c)}{r}", fill.fill_type, fill.fg, fill.bg, text, author)
+            (name, f"{column_letter(c)}{r}", fill.fill_type, fill.fg, fill.bg, text, author)
         )
     return block
 
@@ -358,7 +358,7 @@ def _record_sheet(record: list[tuple[str, ...]]) -> bytes:
     rows = [MARKS_COLUMNS, *record]
     body = "".join(
         f'<row r="{r}">'
-        + "".join(_inline(f"{col_letters(c)}{r}", v) for c, v in enumerate(values, 1) if v)
+        + "".join(_inline(f"{column_letter(c)}{r}", v) for c, v in enumerate(values, 1) if v)
         + "</row>"
         for r, values in enumerate(rows, start=1)
     )
@@ -375,7 +375,7 @@ def _issue_sheet(styles: StyleSheet, issues: list[Issue], names: set[str]) -> by
     warning_style = styles.xf(fill=styles.fill(solid(WARNING_FILL)))
     rows = [
         '<row r="1">'
-        + "".join(_inline(f"{col_letters(c)}1", label, bold) for c, (label, _) in
+        + "".join(_inline(f"{column_letter(c)}1", label, bold) for c, (label, _) in
                   enumerate(ISSUE_COLUMNS, 1))
         + "</row>"
     ]  # fmt: skip

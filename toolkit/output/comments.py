@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from toolkit.issues import column_letter
 from toolkit.output.xlsxparts import NS_MAIN, attrs, element, esc, start_tag, unescape
 from toolkit.xlsx.sheet import parse_ref
 
@@ -67,8 +68,6 @@ def _text(xml: bytes) -> str:
 def comments_xml(notes: Mapping[tuple[int, int], Note], old: Comments) -> bytes:
     """The comments part: an untouched comment as it was (rich text, ids and all), under
     the original root and authors; ours and changed ones as plain text."""
-    from toolkit.output.sheetxml import col_letters
-
     root = old.root or f'<comments xmlns="{NS_MAIN}">'.encode()
     p = (start_tag("comments").search(root).group(1) or b"").decode()  # type: ignore[union-attr]
     authors = list(old.authors)
@@ -83,7 +82,7 @@ def comments_xml(notes: Mapping[tuple[int, int], Note], old: Comments) -> bytes:
             authors.append(note.author)
         text = esc(note.text[:MAX_COMMENT], quote=False)
         items.append(
-            f'<{p}comment ref="{col_letters(c)}{r}" authorId="{index[note.author]}">'
+            f'<{p}comment ref="{column_letter(c)}{r}" authorId="{index[note.author]}">'
             f'<{p}text><{p}t xml:space="preserve">{text}</{p}t></{p}text></{p}comment>'
         )
     names = "".join(f"<{p}author>{esc(a, quote=False)}</{p}author>" for a in authors)

@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from toolkit.issues import column_letter
 from toolkit.output.xlsxparts import PartError, attrs, element, rel_attr, set_attr, start_tag
-from toolkit.xlsx.sheet import col_index, parse_range
+from toolkit.xlsx.sheet import attr_int, attr_true, attr_zero, col_index, parse_range
 
 _ROW = start_tag("row")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]+)""")
@@ -27,14 +28,6 @@ _REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
                  "webPublishItems", "tableParts", "extLst")  # fmt: skip
 Restyle = Callable[[int, int, int], "int | None"]  # (row, column, style) -> new style
-
-
-def col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 @dataclass
@@ -98,23 +91,22 @@ class SheetXml:
 
     def col_style(self, col: int) -> int:
         for a in self.cols:
-            if _int(a.get("min")) <= col <= _int(a.get("max")):
-                return _int(a.get("style"))
+            if attr_int(a.get("min")) <= col <= attr_int(a.get("max")):
+                return attr_int(a.get("style"))
         return 0
 
     # -- writing ---------------------------------------------------------------------------
-    def pieces(self, plan: SheetPlan, deselect: bool = True) -> Iterator[bytes | memoryview]:
+    def pieces(self, plan: SheetPlan) -> Iterator[bytes | memoryview]:
         view = memoryview(self.data)
-        yield self._head(plan, deselect)
+        yield self._head(plan)
         yield from self._body(view, plan)
         yield self._tail(plan)
 
-    def _head(self, plan: SheetPlan, deselect: bool) -> bytes:
+    def _head(self, plan: SheetPlan) -> bytes:
         head = self.data[: self.head_end]
         if self.empty and (plan.create or plan.cells):
             head = head[: -len(self.sheet_data_tag)] + self.sheet_data_tag[:-2].rstrip() + b">"
-        if deselect:
-            head = _edit_tags(head, "sheetView", lambda t: set_attr(t, "tabSelected", None))
+        head = _deselect(head)  # 问题清单 is the selected sheet
         if plan.clear_filter:
             head = _edit_tags(head, "sheetPr", lambda t: set_attr(t, "filterMode", None))
         if plan.create:
@@ -175,16 +167,16 @@ class SheetXml:
         tag = m.group(0)
         a = attrs(m.group(2))
         if number in plan.unhide_rows:
-            if a.get("hidden", "").strip().lower() in ("1", "true"):
+            if attr_true(a.get("hidden")):
                 tag = set_attr(tag, "hidden", None)
-            if _zero(a.get("ht")):
+            if attr_zero(a.get("ht")):
                 tag = set_attr(set_attr(tag, "ht", None), "customHeight", None)
         if new:  # cells beyond the row's spans hint: let the reader work them out
             tag = set_attr(tag, "spans", None)
         if tag.endswith(b"/>"):
             tag = tag[:-2].rstrip() + b">"
         p = m.group(1)
-        base = _int(a.get("s")) if a.get("customFormat", "") in ("1", "true") else None
+        base = attr_int(a.get("s")) if a.get("customFormat", "") in ("1", "true") else None
         cells = self._cells(number, content, plan, base, p, new)
         return tag + cells + b"</" + p + b"row>"
 
@@ -212,7 +204,7 @@ class SheetXml:
                 todo.pop(0)
             if (number, col) not in plan.cells or plan.restyle is None:
                 continue
-            new = plan.restyle(number, col, _int(a.get("s")))
+            new = plan.restyle(number, col, attr_int(a.get("s")))
             if new is not None:
                 out += [content[pos : m.start()], set_attr(m.group(0), "s", str(new))]
                 pos = m.end()
@@ -224,7 +216,7 @@ class SheetXml:
         style = base if base is not None else self.col_style(col)
         new = plan.restyle(row, col, style) if plan.restyle else None
         s = f' s="{new}"' if new is not None else ""
-        return f'<{p.decode()}c r="{col_letters(col)}{row}"{s}/>'.encode()
+        return f'<{p.decode()}c r="{column_letter(col)}{row}"{s}/>'.encode()
 
     def _new_row(self, row: int, plan: SheetPlan, new: list[int]) -> bytes:
         p = self.prefix
@@ -261,16 +253,20 @@ def _edit_tags(data: bytes, tag: str, edit: Callable[[bytes], bytes]) -> bytes:
     return start_tag(tag).sub(lambda m: edit(m.group(0)), data)
 
 
+def _deselect(head: bytes) -> bytes:
+    return _edit_tags(head, "sheetView", lambda t: set_attr(t, "tabSelected", None))
+
+
 def _unhide_col(col: bytes, marked: set[int]) -> bytes:
     head_end = col.find(b">") + 1
     head = col[:head_end]
     a = attrs(head)
-    lo, hi = _int(a.get("min")), _int(a.get("max"))
+    lo, hi = attr_int(a.get("min")), attr_int(a.get("max"))
     if not any(lo <= c <= hi for c in marked):
         return col
-    if a.get("hidden", "").strip().lower() in ("1", "true"):
+    if attr_true(a.get("hidden")):
         head = set_attr(head, "hidden", None)
-    if _zero(a.get("width")):
+    if attr_zero(a.get("width")):
         head = set_attr(head, "width", "9")
     return head + col[head_end:]
 
@@ -288,20 +284,6 @@ def _first_of(tail: bytes, tags: tuple[str, ...]) -> int:
     return end if end >= 0 else len(tail)
 
 
-def _int(value: str | None) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-
-
-def _zero(value: str | None) -> bool:
-    try:
-        return value is not None and float(value) == 0.0
-    except ValueError:
-        return False
-
-
 def deselected(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """A sheet's bytes as they stream, its sheet views no longer selected (edited in the
     part before ``<sheetData``; a head larger than 16 MB is passed through)."""
@@ -312,9 +294,8 @@ def deselected(chunks: Iterable[bytes]) -> Iterator[bytes]:
         found = buf.find(b"sheetData")
         if found >= 0 or len(buf) > 16 * 1024 * 1024:
             cut = buf.rfind(b"<", 0, found) if found >= 0 else 0
-            head = _edit_tags(buf[:cut], "sheetView", lambda t: set_attr(t, "tabSelected", None))
-            yield head
+            yield _deselect(buf[:cut])
             yield buf[cut:]
             yield from it
             return
-    yield _edit_tags(buf, "sheetView", lambda t: set_attr(t, "tabSelected", None))
+    yield _deselect(buf)

@@ -57,7 +57,7 @@ class Book:
         self.pkg = pkg
         self.wb_part = pkg.workbook_part
         self.wb_xml = pkg.read(self.wb_part)
-        self.wb_rels = Rels.parse(self._maybe(rels_name(self.wb_part)))
+        self.wb_rels = Rels.parse(self.read(rels_name(self.wb_part)))
         self.ct_xml = pkg.read(CONTENT_TYPES) if pkg.has(CONTENT_TYPES) else b""
         if not self.ct_xml:
             raise PartError("工作簿缺少 [Content_Types].xml")
@@ -70,7 +70,8 @@ class Book:
         self.original = list(self.sheets)
         self.first_added = False
 
-    def _maybe(self, part: str) -> bytes | None:
+    def read(self, part: str) -> bytes | None:
+        """A small part whole, or None when the package has no such part."""
         return self.pkg.read(part) if self.pkg.has(part) else None
 
     def _sheets(self) -> list[Sheet]:
@@ -87,9 +88,6 @@ class Book:
         return out
 
     # -- parts ----------------------------------------------------------------------------
-    def read(self, part: str) -> bytes | None:
-        return self._maybe(part)
-
     def read_big(self, part: str) -> bytes:
         """A worksheet whole, counted against the package's limits as it inflates."""
         return b"".join(self.pkg.chunks(part))
@@ -117,7 +115,7 @@ class Book:
         got = self.replaced.get(key)
         if got is not None:
             return Rels.parse(b"".join(bytes(p) for p in got))
-        return Rels.parse(self._maybe(key))
+        return Rels.parse(self.read(key))
 
     # -- sheets ---------------------------------------------------------------------------
     def remove_sheet(self, name: str) -> None:
@@ -200,13 +198,13 @@ class Book:
         return head + b"".join(s.tag for s in self.sheets) + b"</" + p + b"sheets>"
 
     def custom_property(self, name: str, value: str) -> None:
-        root_rels = Rels.parse(self._maybe("_rels/.rels"))
+        root_rels = Rels.parse(self.read("_rels/.rels"))
         found = root_rels.find(REL_CUSTOM)
         part = resolve_target("", found[1]) if found else "docProps/custom.xml"
         if found is None:
             root_rels.add(REL_CUSTOM, part)
             self.replace("_rels/.rels", root_rels.to_bytes())
-        self.replace(part, custom_property(self._maybe(part), name, value), CT_CUSTOM)
+        self.replace(part, custom_property(self.read(part), name, value), CT_CUSTOM)
 
     # -- the copy -------------------------------------------------------------------------
     def write(self, target: Path) -> None:

@@ -493,15 +493,15 @@ def _read_frame(ws: Worksheet, frame: bytes) -> None:
 
 def _frame_element(ws: Worksheet, tag: str, attrs: Any) -> None:
     if tag == "col":
-        if _true(attrs.get("hidden")) or _zero(attrs.get("width")):
-            lo, hi = _int(attrs.get("min")), _int(attrs.get("max"))
+        if attr_true(attrs.get("hidden")) or attr_zero(attrs.get("width")):
+            lo, hi = attr_int(attrs.get("min")), attr_int(attrs.get("max"))
             if 1 <= lo <= hi:
                 ws.hidden_cols.update(range(lo, min(hi, EXCEL_MAX_COL) + 1))
     elif tag == "sheetPr":
-        if _true(attrs.get("filterMode")):
+        if attr_true(attrs.get("filterMode")):
             ws.filter_active = True
     elif tag == "sheetFormatPr":
-        if _true(attrs.get("zeroHeight")):
+        if attr_true(attrs.get("zeroHeight")):
             ws.all_rows_hidden = True
     elif tag == "autoFilter":
         ws.autofilter = parse_range(attrs.get("ref", "")) or ws.autofilter
@@ -517,18 +517,18 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _true(value: Any) -> bool:
+def attr_true(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true")
 
 
-def _zero(value: Any) -> bool:
+def attr_zero(value: Any) -> bool:
     try:
         return value is not None and float(value) == 0.0
     except ValueError:
         return False
 
 
-def _int(value: Any) -> int:
+def attr_int(value: Any) -> int:
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
@@ -571,10 +571,10 @@ class _Expat:
         elif not self.in_sheetdata:
             _frame_element(self.ws, tag, attrs)
         elif tag == "row":
-            r = _int(attrs.get("r"))
+            r = attr_int(attrs.get("r"))
             self.row = r if r > 0 else self.row + 1
             self.col = 0
-            if _true(attrs.get("hidden")) or _zero(attrs.get("ht")):  # as the fast path:
+            if attr_true(attrs.get("hidden")) or attr_zero(attrs.get("ht")):  # as the fast path:
                 self.ws.hidden_rows.add(self.row)  # a row without cells counts if hidden
                 self.ws.max_row = max(self.ws.max_row, self.row)
             if self.plan is None and self.plan_for is not None:
@@ -585,7 +585,7 @@ class _Expat:
                 self.row, self.col = ref
             else:
                 self.col += 1
-            self.cell = {"t": attrs.get("t", "n"), "s": _int(attrs.get("s")), "v": None}
+            self.cell = {"t": attrs.get("t", "n"), "s": attr_int(attrs.get("s")), "v": None}
             self.ws.cell_count += 1
             if self.ws.cell_count > self.max_cells:
                 raise CellLimit(self.ws.cell_count)
