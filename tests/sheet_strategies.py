@@ -20,10 +20,16 @@ number = st.one_of(
 )
 
 
+ODD_KINDS = ["shared-f", "empty-is", "empty-v", "escape", "charref", "date", "attrs"]
+
+
 @st.composite
-def cell(draw: st.DrawFn, ref: str) -> str:
+def cell(draw: st.DrawFn, ref: str, odd: bool = False) -> str:
     style = draw(st.sampled_from(["", ' s="0"', ' s="3"']))
-    kind = draw(st.sampled_from(["n", "s", "str", "inline", "b", "e", "empty", "f"]))
+    kinds = ["n", "s", "str", "inline", "b", "e", "empty", "f"] + (ODD_KINDS if odd else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind in ODD_KINDS:
+        return _odd_cell(draw, kind, ref, style)
     r = f' r="{ref}"' if draw(st.integers(0, 9)) or kind == "f" else ""  # mostly referenced
     if kind == "n":
         return f"<c{r}{style}><v>{draw(number)}</v></c>"
@@ -47,15 +53,40 @@ def cell(draw: st.DrawFn, ref: str) -> str:
     return f"<c{r}{style}><f>{formula}</f>{value}</c>"
 
 
+def _odd_cell(draw: st.DrawFn, kind: str, ref: str, style: str) -> str:
+    """Shapes that real files hold now and then: shared formulas, empty inline strings and
+    values, ``_x000D_`` escapes, character references, dates, more attributes."""
+    r = f' r="{ref}"'
+    if kind == "shared-f":
+        cached = draw(st.one_of(st.none(), number))
+        value = f"<v>{cached}</v>" if cached is not None else ""
+        return f'<c{r}{style}><f t="shared" si="0"/>{value}</c>'
+    if kind == "empty-is":
+        return f'<c{r}{style} t="inlineStr"><is></is></c>'
+    if kind == "empty-v":
+        return f'<c{r}{style} t="s"><v></v></c>'
+    if kind == "escape":
+        return f'<c{r}{style} t="str"><v>a_x000D_b{escape(draw(text))}</v></c>'
+    if kind == "charref":
+        return f'<c{r}{style} t="str"><v>&#20859;&#x8001;{escape(draw(text))}</v></c>'
+    if kind == "date":
+        return f'<c{r}{style} t="d"><v>2027-01-0{draw(st.integers(1, 9))}</v></c>'
+    extra = draw(st.sampled_from([' cm="1"', ' ph="1" vm="2"', '\ts="5"', ' t="n" s="1"']))
+    return f"<c{r}{extra}><v>{draw(number)}</v></c>"
+
+
 @st.composite
-def sheet_xml(draw: st.DrawFn) -> bytes:
+def sheet_xml(draw: st.DrawFn, odd: bool = False) -> bytes:
     rows = []
     for r in sorted(draw(st.sets(st.integers(1, 40), max_size=8))):
         cols = sorted(draw(st.sets(st.integers(1, 14), max_size=6)))
-        cells = "".join(draw(cell(ref_of(r, c))) for c in cols)
-        hidden = ' hidden="1"' if draw(st.integers(0, 5)) == 0 else ""
+        cells = "".join(draw(cell(ref_of(r, c), odd)) for c in cols)
+        hidden = draw(st.sampled_from([' hidden="1"', ' ht="0"', ' hidden="true"'])) if odd else ""
+        hidden = (hidden or ' hidden="1"') if draw(st.integers(0, 5)) == 0 else ""
         spans = f' spans="1:{max(cols)}"' if cols and draw(st.booleans()) else ""
         rows.append(f'<row r="{r}"{spans}{hidden}>{cells}</row>')
+    if odd and rows and draw(st.integers(0, 4)) == 0:  # a row again: repeated references
+        rows.append(draw(st.sampled_from(rows)))
     prefix = draw(st.sampled_from(["", "", "", "x:"]))
     body = "".join(rows)
     if prefix:

@@ -13,6 +13,13 @@ single-quoted attributes, cells without ``r``, namespace prefixes, rich inline t
 falls back to expat for the whole sheet, so the result never depends on which parser
 ran; ``tests/xlsx`` compares the two on random sheets.
 
+The fast parser's loop over the matches runs in C when it can: ``_scan.c``, built on
+install, reads a strict subset of that shape (no character references, carriage returns,
+``_x`` escapes or date cells; cells in order) into the same columns, proving every tag by
+its own grammar, and declines any other chunk, which then takes the Python loop. Without
+a compiler the package still installs and reads everything, only slower.
+``tests/xlsx/test_scan.py`` compares the two loops on random sheets, with plans.
+
 The document is read in chunks cut at ``</row>``, so a 200,000-row sheet never sits in
 memory as XML, and cells are kept as a ``Plan`` says once the reader knows the table.
 """
@@ -38,6 +45,11 @@ from toolkit.xlsx.cells import (
     Plan,
 )
 from toolkit.xlsx.strings import XML_ENTITY, decode_escapes, unescape_xml
+
+try:  # the compiled step (toolkit/xlsx/_scan.c), built by pip install; optional
+    from toolkit.xlsx import _scan
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _scan = None  # type: ignore[assignment]
 
 MAIN_NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -170,12 +182,60 @@ class _Fast:
         self.max_cells = max_cells
         self.cols: dict[bytes, int] = {}
         self.attrs: dict[bytes, tuple[int, int]] = {}
-        self.policies: dict[int, int] = {}
+        self.policies = bytearray(b"\xff" * _KEY)  # per column: KEEP, FLAG, STRAY; 255 not asked
         self.last_key = 0
         self.seen: set[int] | None = None
 
     def chunk(self, body: bytes) -> None:
-        """Cells of a run of whole rows."""
+        """Cells of a run of whole rows: the compiled step when it takes the chunk, else
+        the regular expression and the tag accounting below."""
+        ws = self.ws
+        base = len(ws.cells.rows)
+        if not self._native(body):
+            self._python(body)
+        cells = ws.cells
+        if len(cells.rows) > base:
+            ws.max_row = max(ws.max_row, max(cells.rows[base:]))
+            ws.max_col = max(ws.max_col, max(cells.cols[base:]))
+        if self.plan is None and self.plan_for is not None:
+            self.plan = self.plan_for(cells, ws.max_row + 1)
+            if self.plan is not None:
+                ws.cells = _apply_plan(cells, self.plan)
+
+    def _native(self, body: bytes) -> bool:
+        """The chunk through ``_scan.scan`` (a strict subset of the shape ``_python``
+        reads, giving the same cells); False, with nothing changed, when it declines."""
+        if _scan is None or self.seen is not None:
+            return False
+        plan = self.plan
+        start = plan.start_row if plan is not None else EXCEL_MAX_ROW + 1
+        policy_of = plan.policy if plan is not None else None
+        got = _scan.scan(body, self.strings, start, self.policies, policy_of, self.last_key)
+        if got is None:
+            return False
+        n, rows, cols, kinds, styles, values, formulas, strays, hidden, last = got
+        ws = self.ws
+        ws.cell_count += n
+        if ws.cell_count > self.max_cells:
+            raise CellLimit(ws.cell_count)
+        for r in hidden:
+            ws.hidden_rows.add(r)
+            ws.max_row = max(ws.max_row, r)
+        cells = ws.cells
+        base = len(cells.rows)
+        cells.rows.frombytes(rows)
+        cells.cols.frombytes(cols)
+        cells.styles.frombytes(styles)
+        cells.kinds += kinds
+        cells.values += values
+        for i, text in formulas:
+            cells.formulas[base + i] = text
+        for r, c, kind, value in strays:
+            cells.stray(r, c, kind, value, plan)
+        self.last_key = last
+        return True
+
+    def _python(self, body: bytes) -> None:
         if b"<!" in body or b"<?" in body:
             raise _Irregular
         if b"&" in body and body.count(b"&") != len(XML_ENTITY.findall(body)):
@@ -203,13 +263,6 @@ class _Fast:
             counts = self._cells(found, careful=True)
             assert counts is not None
         self._prove(body, len(found), *counts)
-        if len(cells.rows) > base:
-            ws.max_row = max(ws.max_row, max(cells.rows[base:]))
-            ws.max_col = max(ws.max_col, max(cells.cols[base:]))
-        if self.plan is None and self.plan_for is not None:
-            self.plan = self.plan_for(cells, ws.max_row + 1)
-            if self.plan is not None:
-                ws.cells = _apply_plan(cells, self.plan)
 
     def _cells(self, found: list[tuple[bytes, ...]], careful: bool) -> tuple[int, int, int] | None:
         """Keep the matched cells; (formulas, self-closing formulas, inline ``<``) for the
@@ -271,8 +324,8 @@ class _Fast:
             if f_b:
                 kind |= FORMULA
             if r >= start_row:
-                policy = policies.get(c)
-                if policy is None:
+                policy = policies[c]
+                if policy == 255:
                     policy = policies[c] = plan.policy(c)  # type: ignore[union-attr]
                 if policy == STRAY:
                     cells.stray(r, c, kind, value, plan)
