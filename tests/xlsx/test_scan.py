@@ -157,6 +157,15 @@ def test_shapes_it_declines(row: str) -> None:
     assert _scan(row.encode()) is None
 
 
+def test_a_formula_keeps_its_xlfn_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = '<row r="1"><c r="A1" t="str"><f>_xlfn.XLOOKUP(B1,C:C,D:D)</f><v>x</v></c></row>'
+    assert _scan(rows.encode()) is not None
+    xml = f'<worksheet xmlns="{NS}"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    native, python = _both(xml, None, monkeypatch)
+    assert _state(native) == _state(python)
+    assert native.cells.formulas == {0: "=_xlfn.XLOOKUP(B1,C:C,D:D)"}
+
+
 def test_out_of_order_after_the_last_chunk_is_declined() -> None:
     body = b'<row r="3"><c r="B3"><v>1</v></c></row>'
     assert _scan(body, last_key=3 * 16385 + 2) is None

@@ -73,18 +73,19 @@ typedef struct {
     const char *p, *q;
 } Span;
 
-/* Text as the Python fast parser decodes it (_unescape_fast, then decode_escapes), for
- * text without carriage returns, character references or _x escapes (else NULL with no
- * error set: the caller bails). Control characters other than tab and line feed, and
+/* Text as the Python fast parser decodes it (_unescape_fast, then decode_escapes unless
+ * `formula`: a formula's text is not unescaped, so _xlfn. stays), for text without
+ * carriage returns, character references or (not a formula) _x escapes (else NULL with
+ * no error set: the caller bails). Control characters other than tab and line feed, and
  * invalid UTF-8, also bail: the Python code decides what they mean. */
-static PyObject *text_of(Span s, int *bail) {
+static PyObject *text_of(Span s, int formula, int *bail) {
     *bail = 0;
     int amp = 0;
     for (const char *x = s.p; x < s.q; x++) {
         unsigned char ch = (unsigned char)*x;
         if (ch < 0x20 && ch != '\t' && ch != '\n') goto out;
         if (ch == '&') amp = 1;
-        if (ch == '_' && x + 1 < s.q && x[1] == 'x') goto out;
+        if (!formula && ch == '_' && x + 1 < s.q && x[1] == 'x') goto out;
     }
     if (!amp) {
         PyObject *u = PyUnicode_DecodeUTF8(s.p, s.q - s.p, "strict");
@@ -355,7 +356,7 @@ static int cell(Scan *S) {
             Py_INCREF(value);
             kind = K_TEXT;
         } else if (t == T_STR) {
-            value = text_of(v, &bail);
+            value = text_of(v, 0, &bail);
             kind = K_TEXT;
         } else {
             Span n = strip(v);
@@ -373,7 +374,7 @@ static int cell(Scan *S) {
             }
         }
     } else if (has_is) {
-        value = text_of(is, &bail);
+        value = text_of(is, 0, &bail);
         kind = K_TEXT;
         if (value != NULL && PyUnicode_GET_LENGTH(value) == 0) {
             Py_DECREF(value);
@@ -410,7 +411,7 @@ static int cell(Scan *S) {
     if (has_f) {
         PyObject *text;
         if (f.q > f.p) {
-            PyObject *body = text_of(f, &bail);
+            PyObject *body = text_of(f, 1, &bail);
             if (body == NULL) {
                 ok = bail ? 0 : -1;
                 goto done;
