@@ -73,6 +73,40 @@ typedef struct {
     const char *p, *q;
 } Span;
 
+/* The five named entities of XML and the characters they stand for. */
+static const char *const ENTITY[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+static const char ENTITY_CHAR[] = "&<>\"'";
+
+/* Which named entity starts at p: its index in ENTITY, or -1. */
+static int named_entity(const char *p, const char *end) {
+    for (int k = 0; k < 5; k++)
+        if (starts(p, end, ENTITY[k])) return k;
+    return -1;
+}
+
+/* The decimal number written in s, 1 to max_len ASCII digits; else -1. */
+static long digits(Span s, Py_ssize_t max_len) {
+    Py_ssize_t n = s.q - s.p;
+    if (n < 1 || n > max_len) return -1;
+    long x = 0;
+    for (const char *d = s.p; d < s.q; d++) {
+        if (*d < '0' || *d > '9') return -1;
+        x = x * 10 + (*d - '0');
+    }
+    return x;
+}
+
+/* Strict UTF-8; invalid bytes give NULL with no error set and *bail = 1 (the Python code
+ * decides what they mean). */
+static PyObject *decode(const char *p, Py_ssize_t n, int *bail) {
+    PyObject *u = PyUnicode_DecodeUTF8(p, n, "strict");
+    if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        *bail = 1;
+    }
+    return u;
+}
+
 /* Text as the Python fast parser decodes it (_unescape_fast, then decode_escapes unless
  * `formula`: a formula's text is not unescaped, so _xlfn. stays), for text without
  * carriage returns, character references or (not a formula) _x escapes (else NULL with
@@ -87,45 +121,28 @@ static PyObject *text_of(Span s, int formula, int *bail) {
         if (ch == '&') amp = 1;
         if (!formula && ch == '_' && x + 1 < s.q && x[1] == 'x') goto out;
     }
-    if (!amp) {
-        PyObject *u = PyUnicode_DecodeUTF8(s.p, s.q - s.p, "strict");
-        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            PyErr_Clear();
+    if (!amp) return decode(s.p, s.q - s.p, bail);
+    Buf b = {0};
+    const char *x = s.p;
+    while (x < s.q) {
+        const char *a = memchr(x, '&', s.q - x);
+        if (a == NULL) a = s.q;
+        if (buf_put(&b, x, a - x) < 0) goto fail;
+        if (a == s.q) break;
+        int k = named_entity(a, s.q);
+        if (k < 0) {
+            PyMem_Free(b.data);
             goto out;
         }
-        return u;
+        if (buf_put(&b, &ENTITY_CHAR[k], 1) < 0) goto fail;
+        x = a + strlen(ENTITY[k]);
     }
-    {
-        Buf b = {0};
-        const char *x = s.p;
-        while (x < s.q) {
-            const char *a = memchr(x, '&', s.q - x);
-            if (a == NULL) a = s.q;
-            if (buf_put(&b, x, a - x) < 0) goto fail;
-            if (a == s.q) break;
-            static const char *names[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
-            static const char chars[] = "&<>\"'";
-            int k;
-            for (k = 0; k < 5; k++)
-                if (starts(a, s.q, names[k])) break;
-            if (k == 5) {
-                PyMem_Free(b.data);
-                goto out;
-            }
-            if (buf_put(&b, &chars[k], 1) < 0) goto fail;
-            x = a + strlen(names[k]);
-        }
-        PyObject *u = PyUnicode_DecodeUTF8(b.data ? b.data : "", b.len, "strict");
-        PyMem_Free(b.data);
-        if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-            PyErr_Clear();
-            goto out;
-        }
-        return u;
-    fail:
-        PyMem_Free(b.data);
-        return NULL;
-    }
+    PyObject *u = decode(b.data ? b.data : "", b.len, bail);
+    PyMem_Free(b.data);
+    return u;
+fail:
+    PyMem_Free(b.data);
+    return NULL;
 out:
     *bail = 1;
     return NULL;
@@ -204,13 +221,7 @@ static int attrs(Scan *S, int cell, long *s_out, int *t_out, int *closed, long *
         if (cell) {
             if (len == 1 && nm.p[0] == 'r') return 0;
             if (len == 1 && nm.p[0] == 's') {
-                if (vlen == 0 || vlen > 9) return 0;
-                long st = 0;
-                for (const char *x = v.p; x < v.q; x++) {
-                    if (*x < '0' || *x > '9') return 0;
-                    st = st * 10 + (*x - '0');
-                }
-                *s_out = st;
+                if ((*s_out = digits(v, 9)) < 0) return 0;
             } else if (len == 1 && nm.p[0] == 't') {
                 if (vlen == 1 && v.p[0] == 'n') *t_out = T_NUMBER;
                 else if (vlen == 1 && v.p[0] == 's') *t_out = T_SHARED;
@@ -222,13 +233,7 @@ static int attrs(Scan *S, int cell, long *s_out, int *t_out, int *closed, long *
             }
         } else {
             if (len == 1 && nm.p[0] == 'r') {
-                if (vlen == 0 || vlen > 7) return 0;
-                long r = 0;
-                for (const char *x = v.p; x < v.q; x++) {
-                    if (*x < '0' || *x > '9') return 0;
-                    r = r * 10 + (*x - '0');
-                }
-                *r_out = r;
+                if ((*r_out = digits(v, 7)) < 0) return 0;
             } else if (len == 6 && !memcmp(nm.p, "hidden", 6)) {
                 if ((vlen == 1 && v.p[0] == '1') || (vlen == 4 && !memcmp(v.p, "true", 4)))
                     *s_out = 1;
@@ -286,11 +291,13 @@ static int policy(Scan *S, long c) {
 /* One <c r="..">: 1 done, 0 bail, -1 error. S->p is just past `<c r="`. */
 static int cell(Scan *S) {
     const char *p = S->p, *end = S->end;
-    long c = 0, r = 0;
-    int nl = 0, nd = 0;
+    long c = 0;
+    int nl = 0;
     while (p < end && *p >= 'A' && *p <= 'Z' && nl < 4) c = c * 26 + (*p++ - 'A' + 1), nl++;
-    while (p < end && *p >= '0' && *p <= '9' && nd < 8) r = r * 10 + (*p++ - '0'), nd++;
-    if (nl < 1 || nl > 3 || nd < 1 || nd > 7 || p >= end || *p != '"') return 0;
+    const char *d = p;
+    while (p < end && *p >= '0' && *p <= '9' && p - d < 8) p++;
+    long r = digits((Span){d, p}, 7);
+    if (nl < 1 || nl > 3 || r < 0 || p >= end || *p != '"') return 0;
     if (r < 1 || r > MAX_ROW || c > MAX_COL) return 0;
     S->p = p + 1;
     long style;
@@ -345,13 +352,8 @@ static int cell(Scan *S) {
             value = PyUnicode_DecodeASCII(n.p, n.q - n.p, "strict");
             kind = K_NUMBER;
         } else if (t == T_SHARED) {
-            Py_ssize_t j = 0;
-            if (v.q - v.p > 9) return 0;
-            for (const char *x = v.p; x < v.q; x++) {
-                if (*x < '0' || *x > '9') return 0;
-                j = j * 10 + (*x - '0');
-            }
-            if (j >= S->n_strings) return 0; /* the Python code says why */
+            long j = digits(v, 9);
+            if (j < 0 || j >= S->n_strings) return 0; /* the Python code says why */
             value = PyList_GET_ITEM(S->strings, j);
             Py_INCREF(value);
             kind = K_TEXT;
@@ -449,12 +451,8 @@ done:
 
 /* Every '&' of the chunk starts a named entity (character references: the Python code). */
 static int entities_ok(const char *p, const char *end) {
-    static const char *names[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
     while ((p = memchr(p, '&', end - p)) != NULL) {
-        int k;
-        for (k = 0; k < 5; k++)
-            if (starts(p, end, names[k])) break;
-        if (k == 5) return 0;
+        if (named_entity(p, end) < 0) return 0;
         p++;
     }
     return 1;
