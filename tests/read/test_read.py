@@ -222,6 +222,21 @@ def test_total_label_with_spaces_and_no_total_row(tmp_path: Path) -> None:
     assert set(check(none).issues["rule"]) == {"total-missing"}
 
 
+@pytest.mark.parametrize("stamp_label", ["（单位盖章）", "(单位盖章)", "单位盖章", "　(单位盖章)"])
+def test_signature_row_with_the_stamp_label_in_either_bracket(tmp_path: Path, stamp_label) -> None:
+    # no 合计 row: the table ends at the signature block, found by two of its labels
+    path = build_submission(
+        tmp_path / "a.xlsx",
+        [line(), line(amount=2)],
+        total=None,
+        signature=False,
+        cells={"A7": "填报人：", "D7": stamp_label},
+    )
+    sub = read_submission(path)
+    assert (sub.table.signature_row, sub.table.end_reason) == (7, "signature")
+    assert sub.row_numbers == [4, 5]
+
+
 def test_stamp_from_the_hidden_sheet_only(tmp_path: Path, catalog) -> None:
     path = build_submission(
         tmp_path / "a.xlsx", [line()], stamp=stamp_for(catalog, year=2028), stamp_in="sheet"

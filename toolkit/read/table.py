@@ -16,6 +16,7 @@ yields a handful of facts.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,6 +163,15 @@ def signature_label(value: Any) -> tuple[str, str] | None:
 
 
 _SIGNATURE_KEYS = tuple((label, squash(label)) for label in form.SIGNATURE_LABELS)
+# what a signature label's squashed text can start with ("单" for 单位盖章 without brackets)
+_INITIALS = frozenset(key[0] for _, key in _SIGNATURE_KEYS) | {"单"}
+
+
+def _may_be_signature(value: str) -> bool:
+    """A cheap screen before ``signature_label``: the first character that is not a
+    space, as NFKC reads it ("（" as "("), starts a label."""
+    first = value.lstrip()[:1]
+    return first in _INITIALS or unicodedata.normalize("NFKC", first)[:1] in _INITIALS
 
 
 def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table:
@@ -225,20 +235,21 @@ def _item_rows(idx: _Index, header: Header, h: int) -> set[int]:
                     rows.add(cells.rows[i])
     amount, project = header.columns.get("amount"), header.columns.get("project")
     if amount is not None and project is not None:
-        named = {
+        # only rows the code column did not already make line items: their name is asked
+        priced = {
             cells.rows[i]
-            for i in idx.in_column(project).tolist()
-            if isinstance(cells.values[i], str)
-            and cells.values[i].strip()
-            and not is_total_label(cells.values[i])
-            and not is_subtotal_label(cells.values[i])
-            and signature_label(cells.values[i]) is None
+            for i in idx.in_column(amount).tolist()
+            if cells.rows[i] > h
+            and cells.rows[i] not in rows
+            and not cells.kinds[i] & FORMULA
+            and looks_like_line_item(cells.kinds[i], cells.values[i])
         }
-        for i in idx.in_column(amount).tolist():
-            r = cells.rows[i]
-            if r > h and r in named and not cells.kinds[i] & FORMULA:
-                if looks_like_line_item(cells.kinds[i], cells.values[i]):
-                    rows.add(r)
+        for i in idx.in_column(project).tolist():
+            value = cells.values[i]
+            if cells.rows[i] in priced and isinstance(value, str) and value.strip():
+                if not is_total_label(value) and not is_subtotal_label(value):
+                    if signature_label(value) is None:
+                        rows.add(cells.rows[i])
     return rows
 
 
@@ -249,20 +260,17 @@ def _signature(
     or amount) and what was typed beside each label."""
     cells = idx.cells
     by_row: dict[int, list[tuple[int, str, str]]] = {}
-    text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h))
-    initials = {label[0] for label in form.SIGNATURE_LABELS} | {"单"}
+    # a line item's row is never the signature block: only the other rows' text is asked
+    line = np.isin(idx.rows, np.fromiter(items, dtype=np.int64, count=len(items)))
+    text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h) & ~line)
     for i in text.tolist():
         value = cells.values[i]
-        if value[:1] not in initials and value.lstrip()[:1] not in initials:
+        if value[:1] not in _INITIALS and not _may_be_signature(value):
             continue
         found = signature_label(value)
         if found is not None:
             by_row.setdefault(cells.rows[i], []).append((cells.cols[i], *found))
-    rows = [
-        r
-        for r, labels in by_row.items()
-        if len({label for _, label, _ in labels}) >= 2 and r not in items
-    ]
+    rows = [r for r, labels in by_row.items() if len({label for _, label, _ in labels}) >= 2]
     if not rows:
         return None, {}
     row = min(rows)
@@ -388,9 +396,9 @@ def _regions(
     below_rows = sorted(
         {int(r) for r in idx.rows[idx.rows >= end].tolist()} | {r for r in cells.strays if r >= end}
     )
-    first_in_row: dict[int, int] = {}
+    first_in_row: dict[int, int] = {}  # of the rows below the table (where notes are)
     order = np.lexsort((idx.cols, idx.rows))
-    for i in order.tolist():
+    for i in order[idx.rows[order] >= end].tolist():
         first_in_row.setdefault(cells.rows[i], i)
     for r in below_rows:
         if r == total_row or r == signature_row or note_from is not None:
