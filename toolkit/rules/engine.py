@@ -187,46 +187,43 @@ def judge_cells(frame: Frame) -> tuple[list[Issue], dict[int, list[str]]]:
 def row_tuples(
     frame: Frame, reasons: dict[int, list[str]], file_errors: Iterable[str]
 ) -> list[tuple[Any, ...]]:
-    """The ``ROW_COLUMNS`` tuples of the table rows."""
-    sub = frame.sub
+    """The ``ROW_COLUMNS`` tuples of the table rows, built a column at a time."""
+    sub, n = frame.sub, frame.n
     file_errors = list(file_errors)
-    amount_letter = _letter(frame.column("amount"))
+    rows = frame.rows.tolist()
+    letter = _letter(frame.column("amount"))
     seq = frame.columns.get("seq")
-    out = []
-    for i, r in enumerate(frame.rows.tolist()):
-        a = frame.amounts[i]
-        code = frame.codes[i]
-        why = [*file_errors, *reasons.get(i, [])]
-        lists = {
-            name: frame.lists[name][i]
-            or ((frame.shown(name, i) or None) if name in frame.columns else None)
-            for name in frame.lists
-        }
-        values = {
-            "file": sub.path,
-            "sheet": sub.sheet,
-            "row": r,
-            "unit": sub.unit,
-            "year": sub.year,
-            "seq": (cell_text(int(seq.kinds[i]), seq.values[i]) or None)
-            if seq is not None
-            else None,
-            "code": code.code if code else None,
-            "level1": code.level1 if code else None,
-            "level2": code.level2 if code else None,
-            "amount_fen": a.fen
-            if a is not None and a.fen is not None and abs(a.fen) <= V.MAX_EXACT_FEN
-            else None,
-            "amount_cell": f"{amount_letter}{r}",
-            "amount_read": a.read if a is not None else None,
-            "hidden": bool(frame.hidden[i] or frame.filtered[i]),
-            "accepted": not why,
-            "reasons": ";".join(dict.fromkeys(why)),
-            **{name: frame.texts[name][i] for name in frame.texts},
-            **lists,
-        }
-        out.append(tuple(values[c] for c in ROW_COLUMNS))
-    return out
+    codes, amounts = frame.codes, frame.amounts
+    why = [";".join(dict.fromkeys([*file_errors, *reasons.get(i, [])])) for i in range(n)]
+    columns: dict[str, list[Any]] = {
+        "file": [sub.path] * n,
+        "sheet": [sub.sheet] * n,
+        "row": rows,
+        "unit": [sub.unit] * n,
+        "year": [sub.year] * n,
+        "seq": [
+            cell_text(k, v) or None for k, v in zip(seq.kinds.tolist(), seq.values, strict=True)
+        ]
+        if seq is not None
+        else [None] * n,
+        "code": [c.code if c else None for c in codes],
+        "level1": [c.level1 if c else None for c in codes],
+        "level2": [c.level2 if c else None for c in codes],
+        "amount_fen": [
+            a.fen if a is not None and a.fen is not None and abs(a.fen) <= V.MAX_EXACT_FEN else None
+            for a in amounts
+        ],
+        "amount_cell": [f"{letter}{r}" for r in rows],
+        "amount_read": [a.read if a is not None else None for a in amounts],
+        "hidden": (frame.hidden | frame.filtered).tolist(),
+        "accepted": [not w for w in why],
+        "reasons": why,
+        **frame.texts,
+    }
+    for name, canon in frame.lists.items():  # the choice as listed, else as typed
+        typed = name in frame.columns
+        columns[name] = [c or (typed and frame.shown(name, i)) or None for i, c in enumerate(canon)]
+    return list(zip(*(columns[c] for c in ROW_COLUMNS), strict=True))
 
 
 def _letter(column: int) -> str:
