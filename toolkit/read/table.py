@@ -261,8 +261,9 @@ def _signature(
     cells = idx.cells
     by_row: dict[int, list[tuple[int, str, str]]] = {}
     # a line item's row is never the signature block: only the other rows' text is asked
-    line = np.isin(idx.rows, np.fromiter(items, dtype=np.int64, count=len(items)))
-    text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h) & ~line)
+    line = np.zeros(int(idx.rows.max(initial=0)) + 1, bool)
+    line[np.fromiter(items, dtype=np.int64, count=len(items))] = True
+    text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h) & ~line[idx.rows])
     for i in text.tolist():
         value = cells.values[i]
         if value[:1] not in _INITIALS and not _may_be_signature(value):

@@ -244,10 +244,14 @@ def _texts(f: Frame) -> None:
         problems = [""] * f.n
         if name in f.columns:
             col = f.columns[name]
-            for i, value in enumerate(col.values):
-                if value is None or f.formula[name][i] or f.error[name][i]:
+            skip = (f.formula[name] | f.error[name]).tolist()
+            for i, (kind, value) in enumerate(zip(col.kinds.tolist(), col.values, strict=True)):
+                if value is None or skip[i]:
                     continue
-                text = cell_text(int(col.kinds[i]), value)
+                if kind == TEXT and value.__class__ is str:
+                    text = value.strip()  # what cell_text gives, without the call
+                else:
+                    text = cell_text(kind, value)
                 if not text:
                     continue
                 texts[i] = text

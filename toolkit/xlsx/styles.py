@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 # ECMA-376 Part 1, 18.8.30 (built-in formats), with the CJK locale ids Excel uses for
@@ -29,29 +30,30 @@ _DATE_CODES = re.compile(r"[yYmMdDhHsS年月日时分秒]")
 
 @dataclass(frozen=True)
 class NumberFormat:
-    """A number format code and what it does to a number."""
+    """A number format code and what it does to a number (each answer worked out once per
+    format: a sheet's cells share a few)."""
 
     code: str
     builtin: int | None = None
 
-    @property
+    @cached_property
     def is_date(self) -> bool:
         if self.builtin is not None and self.builtin in DATE_FORMAT_IDS:
             return True
         bare = _QUOTED.sub("", self.code.split(";")[0])
         return bool(_DATE_CODES.search(bare.replace("General", "")))
 
-    @property
+    @cached_property
     def hides(self) -> bool:
         """``;;;`` and the like: the positive section is empty, the number prints as nothing."""
         first = self.code.split(";")[0]
         return ";" in self.code and not _QUOTED.sub("", first).strip() and not _QUOTED.search(first)
 
-    @property
+    @cached_property
     def is_percent(self) -> bool:
         return "%" in _QUOTED.sub("", self.code)
 
-    @property
+    @cached_property
     def scales(self) -> bool:
         """A comma right after the last digit placeholder divides by 1,000 per comma."""
         for section in _QUOTED.sub("", self.code).split(";"):
