@@ -156,3 +156,15 @@ def test_a_subtotal_formula_inside_the_sum_range_never_passes(tmp_path):
     assert ("subtotal-row", "warning", "A6") in found(result)
     assert result.files[0].status == "errors"
     assert {"total-mismatch", "total-formula"} & rules(result)
+
+
+def test_half_fen_rows_stopped_by_their_own_error_do_not_tip_the_total(tmp_path):
+    """-1 and 0.125 are errors of their own; the typed 合计 0.88 is what the good row
+    shows, and the counted side is rounded once, not per term (0.005 + 0.875 ≠ 0.88)."""
+    rows = [item(0, amount=-1), item(1, amount="0.125"), item(2, amount=0.88)]
+    result = check(build_submission(tmp_path / "a.xlsx", rows, total=0.88))
+    got = found(result)
+    assert ("amount-negative", "error", "K4") in got
+    assert ("amount-precision", "error", "K5") in got
+    assert "total-mismatch" not in rules(result), got
+    assert accepted_fen(result) == 88

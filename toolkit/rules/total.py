@@ -211,14 +211,19 @@ def in_unit(fen: int, unit: str) -> str:
     return f"{whole}.{frac.ljust(2, '0')}"
 
 
-def counted_fen(frame: Frame) -> int:
-    """Every readable amount of the table, in fen (rounded where not exact: such rows are
-    errors of their own)."""
+def counted_yuan(frame: Frame) -> Decimal:
+    """Every readable amount of the table, in 元, exactly as read."""
     total = Decimal(0)
     for a in frame.amounts:
         if a is not None and a.read is not None:
             total += a.read
-    return int((total * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return total
+
+
+def counted_fen(frame: Frame) -> int:
+    """Every readable amount of the table, in fen (rounded where not exact: such rows are
+    errors of their own)."""
+    return _to_fen(counted_yuan(frame), 100)
 
 
 def _why(frame: Frame, paper: Paper) -> str:
@@ -273,7 +278,9 @@ def judge_total(ctx: FileContext, frame: Frame, flagged: set[int] | None = None)
         a = frame.amounts[i]
         read = a.read / (spec.fen // 100) if a is not None and a.read is not None else Decimal(0)
         explained += paper.by_row.get(rows[i], Decimal(0)) - read
-    counted = counted_fen(frame) + _to_fen(explained, spec.fen)
+    # rounded once: a row read as 0.125 is an error of its own, and its half fen must
+    # not turn into a difference of one fen with the paper
+    counted = _to_fen(counted_yuan(frame) / (spec.fen // 100) + explained, spec.fen)
     has_amounts = any(a is not None and a.read is not None for a in frame.amounts)
     row, col = cell if cell else (ctx.sub.header_row, frame.column("amount"))
     if paper.status in ("missing", "blank"):
