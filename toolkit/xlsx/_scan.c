@@ -24,6 +24,8 @@
 #include <Python.h>
 #include <string.h>
 
+#include "_xml.h"
+
 enum { K_EMPTY = 0, K_NUMBER = 1, K_TEXT = 2, K_BOOL = 3, K_ERROR = 4, K_FORMULA = 8 };
 enum { T_NUMBER, T_SHARED, T_STR, T_BOOL, T_ERROR };
 enum { P_KEEP = 0, P_FLAG = 1, P_STRAY = 2, P_UNKNOWN = 255 };
@@ -33,56 +35,6 @@ enum { P_KEEP = 0, P_FLAG = 1, P_STRAY = 2, P_UNKNOWN = 255 };
 #define MAX_ATTRS 8
 /* "=（共享公式）" in UTF-8: a formula shared from another cell */
 static const char SHARED_FORMULA[] = "=\xef\xbc\x88\xe5\x85\xb1\xe4\xba\xab\xe5\x85\xac\xe5\xbc\x8f\xef\xbc\x89";
-
-typedef struct {
-    char *data;
-    Py_ssize_t len, cap;
-} Buf;
-
-static int buf_put(Buf *b, const void *p, Py_ssize_t n) {
-    if (b->len + n > b->cap) {
-        Py_ssize_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + n) cap *= 2;
-        char *d = PyMem_Realloc(b->data, cap);
-        if (d == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
-static int is_ws(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
-
-static int is_name(char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || ch == ':' || ch == '.' || ch == '-';
-}
-
-static int starts(const char *p, const char *end, const char *lit) {
-    size_t n = strlen(lit);
-    return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
-}
-
-/* A run of text: [p, q). */
-typedef struct {
-    const char *p, *q;
-} Span;
-
-/* The five named entities of XML and the characters they stand for. */
-static const char *const ENTITY[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
-static const char ENTITY_CHAR[] = "&<>\"'";
-
-/* Which named entity starts at p: its index in ENTITY, or -1. */
-static int named_entity(const char *p, const char *end) {
-    for (int k = 0; k < 5; k++)
-        if (starts(p, end, ENTITY[k])) return k;
-    return -1;
-}
 
 /* The decimal number written in s, 1 to max_len ASCII digits; else -1. */
 static long digits(Span s, Py_ssize_t max_len) {
@@ -94,17 +46,6 @@ static long digits(Span s, Py_ssize_t max_len) {
         x = x * 10 + (*d - '0');
     }
     return x;
-}
-
-/* Strict UTF-8; invalid bytes give NULL with no error set and *bail = 1 (the Python code
- * decides what they mean). */
-static PyObject *decode(const char *p, Py_ssize_t n, int *bail) {
-    PyObject *u = PyUnicode_DecodeUTF8(p, n, "strict");
-    if (u == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
-        PyErr_Clear();
-        *bail = 1;
-    }
-    return u;
 }
 
 /* Text as the Python fast parser decodes it (_unescape_fast, then decode_escapes unless
@@ -558,11 +499,12 @@ out:
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, "One chunk of whole rows into columns, or None."},
+    {"strings", toolkit_strings, METH_VARARGS, "The shared strings' <si> items, or None."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_scan", "The sheet parser's compiled step.", -1, methods, NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_scan", "The reader's compiled steps: sheet chunks (_scan.c), shared strings (_strings.c).", -1, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__scan(void) { return PyModule_Create(&module); }

@@ -4,15 +4,24 @@ Excel writes characters XML cannot carry (control characters) as ``_x0007_``, an
 literal ``_x`` as ``_x005F_x``; every reader must undo both, or a clerk's text is not
 what they typed (ECMA-376 Part 1, 22.9.2.19 ST_Xstring).
 
-The shared string table has a fast path for the plain ``<si><t>..</t></si>`` items and
-proves, as the sheet parser does, that it saw every tag; rich text, phonetic runs or
-anything else parse with expat, item by item.
+The shared string table is read exactly as expat reads it (``_parse_exact``), only faster:
+the compiled step (``_strings.c``, in the ``_scan`` extension) takes the common shape of
+a whole table, plain and rich items alike, and proves it saw every tag; without it, or
+when it declines, a table of plain ``<si><t>..</t></si>`` items is read directly and any
+other goes through expat. What expat rejects or rewrites (character references, carriage
+returns, control characters, ``]]>``, invalid UTF-8) always goes to expat.
+``tests/xlsx/test_strings.py`` holds the three readings to the same texts.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+try:  # the compiled step (toolkit/xlsx/_strings.c), built by pip install; optional
+    from toolkit.xlsx import _scan
+except ImportError:  # pragma: no cover - a machine without a C compiler
+    _scan = None  # type: ignore[assignment]
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _XML_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
@@ -48,8 +57,10 @@ def unescape_xml(raw: bytes | str) -> str:
 
 
 _SI_PLAIN = re.compile(rb'\s*<si><t(?: xml:space="preserve")?>([^<]*)</t>\s*')
-_T = re.compile(rb"<t(?:\s[^<>]*)?>([^<]*)</t>|<t\s*/>")
-_RPH = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+# the bytes XML text may hold as they are (a quick screen: deleting them leaves the rest)
+_PLAIN_BYTES = bytes([9, 10, *range(0x20, 0x100)])
+# what expat rejects or rewrites, besides control characters and CR: the whole table goes to it
+_EXACT_ONLY = (b"&#", b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"<!", b"<?", b"<si ")
 
 
 class StringsError(Exception):
@@ -57,12 +68,8 @@ class StringsError(Exception):
 
 
 def parse_shared_strings(data: bytes) -> list[str]:
-    """The workbook's shared strings, in index order.
-
-    Item by item: a plain ``<si><t>..</t></si>`` directly, a rich one as its runs' text
-    (phonetic guides, ``<rPh>``, left out); comments, CDATA, processing instructions or
-    items in another shape send the whole table through expat.
-    """
+    """The workbook's shared strings, in index order: each item's ``<t>`` text joined
+    (rich runs too; phonetic guides, ``<rPh>``, left out), ``_xHHHH_`` undone."""
     if not data:
         return []
     start = data.find(b"<si")
@@ -70,8 +77,23 @@ def parse_shared_strings(data: bytes) -> list[str]:
     if start < 0:
         return [] if b"<sst" in data and end >= 0 else _parse_exact(data)
     body = data[start:end] if end > start else b""
-    if not body or b"<!" in data or b"<?" in body or b"<si " in body or b"<si/>" in body:
+    if not body or b"<!" in data[:start]:
         return _parse_exact(data)
+    if _scan is not None:
+        got = _scan.strings(body)  # declines all that _EXACT_ONLY and _PLAIN_BYTES screen
+        if got is not None:
+            out, escaped = got
+            for i in escaped:
+                out[i] = decode_escapes(out[i])
+            return out
+    if body.translate(None, _PLAIN_BYTES) or any(s in body for s in _EXACT_ONLY):
+        return _parse_exact(data)
+    return _plain(data, body)
+
+
+def _plain(data: bytes, body: bytes) -> list[str]:
+    """Plain ``<si><t>..</t></si>`` items directly; the first other item sends the whole
+    table through expat."""
     items = body.split(b"</si>")
     if items[-1].strip():
         return _parse_exact(data)
@@ -79,20 +101,16 @@ def parse_shared_strings(data: bytes) -> list[str]:
     append = out.append
     for item in items[:-1]:
         m = _SI_PLAIN.fullmatch(item)
-        if m is not None:
-            raw = m.group(1)
-        else:
-            if not item.lstrip().startswith(b"<si>") or item.count(b"<si>") != 1:
+        if m is None:
+            return _parse_exact(data)
+        try:
+            text = m.group(1).decode("utf-8")
+        except UnicodeDecodeError:
+            return _parse_exact(data)
+        if "&" in text:
+            if text.count("&") != len(_XML_ENTITY.findall(text)):
                 return _parse_exact(data)
-            if b"<rPh" in item:
-                item = _RPH.sub(b"", item)
-            raw = b"".join(_T.findall(item))
-        if b"&" in raw:
-            if raw.count(b"&") != len(XML_ENTITY.findall(raw)):
-                return _parse_exact(data)
-            text = unescape_xml(raw)
-        else:
-            text = raw.decode("utf-8", "replace")
+            text = unescape_xml(text)
         append(decode_escapes(text) if "_x" in text else text)
     return out
 
