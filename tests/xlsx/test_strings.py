@@ -3,7 +3,8 @@
 Three readings of the same bytes: ``parse_shared_strings`` with the compiled step
 (``toolkit/xlsx/_strings.c``), the same without it (plain items directly), and
 ``_parse_exact`` (expat). On random tables, in the shapes Excel, WPS and LibreOffice write
-and in odd ones, they give the same texts, or all three raise ``StringsError``.
+and in odd ones (names, attribute bytes, what stands before and after the items), they
+give the same texts, or all three raise ``StringsError``.
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ ODD_RUN_PROPERTIES = [
     b"<rPr><b/></rPx>",  # mismatched
     b"<rPr><!-- a comment --></rPr>",
     b'<rPr><b val="1"val="2"/></rPr>',
+    b"<rPr><1/></rPr>",  # a name may not start with a digit
+    b"<rPr><-b></-b></rPr>",
+    b'<rPr><b 1="x"/></rPr>',
+    b'<rPr><b xml:="x"/></rPr>',
+    b'<rPr><b xml:a:b="x"/></rPr>',
+    b'<rPr><rFont val="\xff"/></rPr>',  # an attribute value that is not UTF-8
+    b'<rPr><rFont val="\xed\xa0\x80"/></rPr>',  # a surrogate
+    b'<rPr><rFont val="\xef\xbf\xbe"/></rPr>',  # U+FFFE
 ]
 
 
@@ -130,11 +139,44 @@ def _item(draw: Any, odd: bool) -> bytes:
     )
 
 
+SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="9">'
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+PROLOGS = [
+    HEAD,
+    SST,
+    b"\xef\xbb\xbf" + HEAD,  # a byte-order mark
+    DECLARATION + b"\r\n" + SST + b"\n",
+    b"<?xml version='1.0'?><sst count='1' uniqueCount='1'>",
+    b'<sst xmlns="u" xmlns:x="v" count="1">',
+]
+ODD_PROLOGS = [
+    b'<?xml version="1.0" encoding="ISO-8859-1"?>' + SST,  # expat reads it as Latin-1
+    b'<?xml version="1.0" encoding="GBK"?>' + SST,  # expat cannot read it
+    b'<?xml version="1.0" encoding="bogus"?>' + SST,
+    b"junk" + SST,
+    b"\x00" + SST,
+    b"",  # no <sst> at all
+    b'<sst a="&amp;">',
+    b'<sst a="&foo;">',
+    b'<sst a="1" a="2">',
+    b'<sst x:a="1">',  # an unbound prefix
+    b'<sst xmlns:x="">',
+    b"<sst><x>",  # an element left open before the items
+    b"<!DOCTYPE sst>" + SST,
+    b"<!-- c -->" + SST,
+    b' <?xml version="1.0"?>' + SST,  # the declaration must come first
+]
+EPILOGS = [b"</sst>", b"</sst>\n", b"</sst>\r\n  "]
+ODD_EPILOGS = [b"</sst>junk", b"</sst><!DOCTYPE x>", b"</sst><x/>", b"</sst >", b""]
+
+
 @st.composite
 def _table(draw: Any, odd: bool = False) -> bytes:
     items = draw(st.lists(_item(odd), max_size=6))
     sep = draw(st.sampled_from([b"", b"\n", b"\n  "]))
-    return HEAD + sep.join(items) + b"</sst>"
+    head = draw(st.sampled_from(PROLOGS + (ODD_PROLOGS if odd else [])))
+    tail = draw(st.sampled_from(EPILOGS + (ODD_EPILOGS if odd else [])))
+    return head + sep.join(items) + tail
 
 
 def _reading(fn: Callable[[bytes], list[str]], data: bytes) -> Any:
@@ -153,7 +195,7 @@ def _without_c(data: bytes) -> Any:
         S._scan = held
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(data=st.one_of(_table(), _table(odd=True)))
 def test_every_path_reads_what_expat_reads(data: bytes) -> None:
     exact = _reading(S._parse_exact, data)
@@ -208,3 +250,19 @@ def test_line_ends_and_attribute_brackets_read_as_expat_reads_them() -> None:
     data = HEAD + b'<si><t>a\r\nb</t></si><si><t foo="a>b">x</t></si></sst>'
     assert parse_shared_strings(data) == ["a\nb", "x"]
     assert _without_c(data) == ["a\nb", "x"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<sst>&bad;</sst>",  # no item, but not well-formed
+        b"<sst></sst><foo>",
+        b'<sst xmlns="u">\x00<t/>&lt;</sst>',
+        b'<?xml version="1.0" encoding="GBK"?><sst><si><t>\xd1\xf8</t></si></sst>',
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><sst><si><t>\xc3\xa9</t></si></sst>',
+    ],
+)
+def test_what_lies_outside_the_items_is_read_as_expat_reads_it(data: bytes) -> None:
+    exact = _reading(S._parse_exact, data)
+    assert _reading(parse_shared_strings, data) == exact
+    assert _without_c(data) == exact

@@ -7,8 +7,9 @@
  *
  * Like the sheet's step it accepts a strict subset of XML and proves it saw every tag:
  * items are <si> without attributes; inside one, every '<' starts a start tag, an end
- * tag closing the innermost open element, or </si>; names are ASCII, without a prefix
- * (attributes may be xml:*); attributes are unique and quoted; text outside <t> is white
+ * tag closing the innermost open element, or </si>; names are ASCII, start with a letter
+ * or '_' and have no prefix (attributes may be xml:name); attributes are unique and quoted,
+ * their values strict UTF-8; text outside <t> is white
  * space; every '&' starts one of the five named entities. It returns None for anything
  * else and for what expat rejects or rewrites (character references, carriage returns,
  * control characters, "]]>", U+FFFE/U+FFFF, invalid UTF-8) and for phonetic runs
@@ -19,7 +20,27 @@
 #define MAX_DEPTH 16
 #define MAX_ATTRS 8
 
-/* One start tag's attributes, from just past its name; *p ends past '>' (or "/>"). */
+/* A name's first character, of the ASCII ones XML allows there (not a digit, '.', '-'). */
+static int name_start(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+}
+
+/* An attribute value [p, q) with bytes past ASCII: strict UTF-8 without U+FFFE/U+FFFF
+ * (1), else 0; -1 on error. */
+static int value_utf8(const char *p, const char *q) {
+    for (const char *c = p; c + 2 < q; c++)
+        if ((unsigned char)c[0] == 0xEF && (unsigned char)c[1] == 0xBF &&
+            ((unsigned char)c[2] == 0xBE || (unsigned char)c[2] == 0xBF))
+            return 0;
+    int bail = 0;
+    PyObject *u = decode(p, q - p, &bail);
+    if (u == NULL) return bail ? 0 : -1;
+    Py_DECREF(u);
+    return 1;
+}
+
+/* One start tag's attributes, from just past its name; *p ends past '>' (or "/>"):
+ * 1, 0 decline, -1 error. */
 static int tag_rest(const char **p, const char *end, int *closed) {
     const char *q = *p;
     Span seen[MAX_ATTRS];
@@ -37,9 +58,13 @@ static int tag_rest(const char **p, const char *end, int *closed) {
         Span nm = {q, q};
         while (q < end && is_name(*q)) q++;
         nm.q = q;
-        if (nm.q == nm.p) return 0;
+        if (nm.q == nm.p || !name_start(*nm.p)) return 0;
         const char *colon = memchr(nm.p, ':', nm.q - nm.p);
-        if (colon != NULL && !(colon - nm.p == 3 && !memcmp(nm.p, "xml", 3))) return 0;
+        if (colon != NULL) { /* xml:name only: no other prefix, one colon, a name after it */
+            if (colon - nm.p != 3 || memcmp(nm.p, "xml", 3)) return 0;
+            if (colon + 1 == nm.q || !name_start(colon[1])) return 0;
+            if (memchr(colon + 1, ':', nm.q - colon - 1) != NULL) return 0;
+        }
         if (nm.q - nm.p >= 5 && !memcmp(nm.p, "xmlns", 5)) return 0;
         for (int i = 0; i < n; i++)
             if (seen[i].q - seen[i].p == nm.q - nm.p && !memcmp(seen[i].p, nm.p, nm.q - nm.p))
@@ -51,12 +76,19 @@ static int tag_rest(const char **p, const char *end, int *closed) {
         while (q < end && is_ws(*q)) q++;
         if (q >= end || (*q != '"' && *q != '\'')) return 0;
         char quote = *q++;
+        const char *value = q;
+        int wide = 0;
         for (; q < end && *q != quote; q++) {
             unsigned char ch = (unsigned char)*q;
             if (ch == '<' || (ch < 0x20 && ch != '\t' && ch != '\n')) return 0;
             if (ch == '&' && named_entity(q, end) < 0) return 0;
+            wide |= ch >= 0x80;
         }
         if (q >= end) return 0;
+        if (wide) {
+            int ok = value_utf8(value, q);
+            if (ok <= 0) return ok;
+        }
         q++;
     }
 }
@@ -91,7 +123,7 @@ static int put_text(Buf *b, const char *p, const char *q) {
 static const char *name_end(const char *p, const char *end) {
     const char *q = p;
     while (q < end && is_name(*q)) q++;
-    if (q == p || memchr(p, ':', q - p) != NULL) return NULL;
+    if (q == p || !name_start(*p) || memchr(p, ':', q - p) != NULL) return NULL;
     return q;
 }
 
@@ -129,7 +161,8 @@ static int item(const char **at, const char *end, Buf *b) {
         if ((len == 2 && !memcmp(n, "si", 2)) || (len == 3 && !memcmp(n, "rPh", 3))) return 0;
         int closed;
         p = ne;
-        if (!tag_rest(&p, end, &closed)) return 0;
+        int rest = tag_rest(&p, end, &closed);
+        if (rest <= 0) return rest;
         if (len == 1 && n[0] == 't') {
             if (closed) continue;
             const char *close = memchr(p, '<', end - p);

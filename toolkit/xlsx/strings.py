@@ -63,6 +63,37 @@ _PLAIN_BYTES = bytes([9, 10, *range(0x20, 0x100)])
 _EXACT_ONLY = (b"&#", b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"<!", b"<?", b"<si ")
 
 
+# what may stand before the first item for the fast paths to take the table: a UTF-8 BOM,
+# the XML declaration (version 1.0, UTF-8 if it names an encoding) and the <sst> start tag
+# with plain ASCII attributes (no entity, no prefix but xmlns:); anything else goes to expat
+_ATTR = rb"""[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?\s*=\s*(?:"[ !#-%'-;=-~]*"|'[ -%(-;=-~]*')"""
+_PROLOG = re.compile(
+    rb"(?:\xef\xbb\xbf)?"
+    rb"""(?:<\?xml\s+version\s*=\s*(["'])1\.0\1"""
+    rb"""(?:\s+encoding\s*=\s*(["'])(?i:utf-8)\2)?"""
+    rb"""(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>)?"""
+    rb"\s*<sst((?:\s+" + _ATTR + rb")*)\s*>\s*"
+)
+_ATTR_PAIR = re.compile(rb"""\s+([^\s=]+)\s*=\s*("[^"]*"|'[^']*')""")
+
+
+def _prolog_ok(data: bytes, start: int) -> bool:
+    """Whether ``data[:start]`` is a prolog the fast paths may skip: unique attribute
+    names, prefixed only as ``xmlns:x`` (a namespace declaration, not of xml or xmlns,
+    with a value)."""
+    m = _PROLOG.fullmatch(data, 0, start)
+    if m is None:
+        return False
+    pairs = _ATTR_PAIR.findall(m.group(4))
+    if len({name for name, _ in pairs}) != len(pairs):
+        return False
+    for name, value in pairs:
+        prefix, colon, local = name.partition(b":")
+        if colon and (prefix != b"xmlns" or local.startswith(b"xml") or len(value) == 2):
+            return False
+    return True
+
+
 class StringsError(Exception):
     """The shared string table is not well-formed."""
 
@@ -74,10 +105,10 @@ def parse_shared_strings(data: bytes) -> list[str]:
         return []
     start = data.find(b"<si")
     end = data.rfind(b"</sst>")
-    if start < 0:
-        return [] if b"<sst" in data and end >= 0 else _parse_exact(data)
-    body = data[start:end] if end > start else b""
-    if not body or b"<!" in data[:start]:
+    if start < 0 or end < start or data[end + 6 :].strip(b" \t\r\n"):
+        return _parse_exact(data)
+    body = data[start:end]
+    if not _prolog_ok(data, start):
         return _parse_exact(data)
     if _scan is not None:
         got = _scan.strings(body)  # declines all that _EXACT_ONLY and _PLAIN_BYTES screen
@@ -159,4 +190,6 @@ def _parse_exact(data: bytes) -> list[str]:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
         raise StringsError(f"共享字符串表格式错误（{expat.ErrorString(exc.code)}）") from None
+    except (ValueError, LookupError):  # an encoding expat cannot read (GBK) or unknown
+        raise StringsError("共享字符串表的字符编码无法读取") from None
     return out
