@@ -11,7 +11,8 @@ from builders import build_from_template, build_submission, line
 from openpyxl import load_workbook
 
 from toolkit import form
-from toolkit.output.annotate import ERROR_FILL, ISSUE_SHEET, WARNING_FILL, annotate
+from toolkit.output.annotate import ERROR_FILL, ISSUE_SHEET, WARNING_FILL, annotate, annotate_file
+from toolkit.read.submission import legacy_content_hash, read_submission
 from toolkit.rules.batch import check
 
 
@@ -131,6 +132,20 @@ def test_annotated_copy_checks_the_same(tmp_path: Path, checked) -> None:  # typ
     assert [(i.rule, i.cell) for i in again.files[0].issues] == [
         (i.rule, i.cell) for i in result.files[0].issues
     ]
+
+
+def test_a_copy_marked_with_the_older_hash_is_still_known(tmp_path: Path, checked) -> None:  # type: ignore[no-untyped-def]
+    """Copies written before the content hash changed form carry the older hash: fed back
+    unchanged they are still our copy; a mark that is neither hash is an edited copy."""
+    path, result = checked
+    sub = read_submission(path)
+    assert sub.content_hash == result.files[0].content_hash
+    assert legacy_content_hash(sub) != sub.content_hash
+    for mark, known in ((legacy_content_hash(sub), True), ("0" * 64, False)):
+        target = annotate_file(path, result.files[0].issues, tmp_path / f"{known}.xlsx", mark=mark)
+        found = [i.rule for i in check(target).files[0].issues]
+        assert (found[0] == "annotated-copy") is known
+        assert found.count("annotated-copy") == int(known)
 
 
 @pytest.mark.libreoffice

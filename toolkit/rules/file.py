@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from toolkit import form
 from toolkit.issues import Issue
-from toolkit.read.submission import Submission, title_year
+from toolkit.read.submission import Submission, marks_unchanged_copy, title_year
 from toolkit.rules.registry import ERROR, WARNING, Rule, define
 from toolkit.rules.values import invisible_note
 from toolkit.text import squash
@@ -129,8 +129,7 @@ STAMP_MISMATCH = define(
 
 @file_rule
 def annotated_copy(ctx: FileContext) -> Iterator[Issue]:
-    sub = ctx.sub
-    if sub.annotated is not None and sub.annotated == sub.content_hash:
+    if marks_unchanged_copy(ctx.sub):
         yield ctx.issue(ANNOTATED_COPY)
 
 
