@@ -9,8 +9,8 @@ keeps each amount cell's format so the rules can say so at the cell.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 # ECMA-376 Part 1, 18.8.30 (built-in formats), with the CJK locale ids Excel uses for
@@ -78,11 +78,12 @@ class NumberFormat:
         return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class Styles:
-    """Cell style index -> number format, from ``xl/styles.xml``."""
+    """Cell style index -> number format, from ``xl/styles.xml`` (immutable: the files of
+    one template share one)."""
 
-    formats: list[NumberFormat] = field(default_factory=list)
+    formats: tuple[NumberFormat, ...] = ()
 
     def number_format(self, style: int) -> NumberFormat:
         if 0 <= style < len(self.formats):
@@ -91,9 +92,26 @@ class Styles:
 
 
 def parse_styles(data: bytes) -> Styles:
-    """The cellXfs' number formats (a small part: defusedxml, no DTD, no entities)."""
+    """The cellXfs' number formats (a small part: defusedxml, no DTD, no entities).
+
+    The files an office returns from one template mostly carry the same ``styles.xml``
+    byte for byte, so the last few small parts parsed are kept, keyed by their bytes."""
     if not data:
         return Styles()
+    if len(data) > _CACHED_BYTES:
+        return _parse_styles(data)
+    return _parse_styles_cached(bytes(data))
+
+
+_CACHED_BYTES = 1 << 20
+
+
+@lru_cache(maxsize=8)
+def _parse_styles_cached(data: bytes) -> Styles:
+    return _parse_styles(data)
+
+
+def _parse_styles(data: bytes) -> Styles:
     import defusedxml.ElementTree as SafeET
 
     root = SafeET.fromstring(data)
@@ -115,7 +133,7 @@ def parse_styles(data: bytes) -> Styles:
             formats.append(NumberFormat(custom[fid], None))
         else:
             formats.append(NumberFormat(BUILTIN_FORMATS.get(fid, "General"), fid))
-    return Styles(formats)
+    return Styles(tuple(formats))
 
 
 def _int(value: Any) -> int | None:
