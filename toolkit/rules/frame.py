@@ -34,6 +34,8 @@ def cell_text(kind: int, value: Any) -> str:
     if value is None:
         return ""
     if kind & KIND_MASK == NUMBER and isinstance(value, str):
+        if value.isdigit() and value.isascii() and len(value) < 16 and value[0] != "0":
+            return value  # a plain whole number (a 序号) reads as it is stored
         d = V.number_text_decimal(value)
         return value if d is None else format(d, "f")
     if kind & KIND_MASK == BOOL:
@@ -98,6 +100,7 @@ class Frame:
     repeated: dict[str, np.ndarray] = field(default_factory=dict)
     amounts: list[V.Amount | None] = field(default_factory=list)
     amount_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    number_decimals: dict[str, Decimal | None] = field(default_factory=dict)  # text -> value
     formats: list[Any] = field(default_factory=list)
     codes: list[CodeFacts | None] = field(default_factory=list)
     lists: dict[str, list[str | None]] = field(default_factory=dict)
@@ -174,10 +177,11 @@ def _amounts(f: Frame) -> None:
     out: list[V.Amount | None] = [None] * f.n
     kinds = col.kinds.tolist()
     fmt = f.sub.formats
+    decimals = f.number_decimals
     for i, (k, value) in enumerate(zip(kinds, col.values, strict=True)):
         base = k & KIND_MASK
         if base == NUMBER:
-            d = V.number_text_decimal(value)
+            d = decimals[value] = V.number_text_decimal(value)
             if d is None:
                 out[i] = V.Amount(V.NOT_NUMBER, None, None)
             elif i < len(fmt) and fmt[i].is_date and not k & FORMULA:

@@ -178,6 +178,7 @@ def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
     errors: set[int] = set()
     unknown: set[int] = set()
     filter_rows = ws.autofilter
+    known = frame.number_decimals  # the line items' amounts, already read by the frame
     for i in column_cells(ws, amount_col).tolist():
         r = cells.rows[i]
         if r not in rows:
@@ -192,7 +193,8 @@ def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
         elif kind == ERROR_KIND:
             errors.add(r)  # the 合计 shows the error
         elif kind == NUMBER:
-            d = V.number_text_decimal(cells.values[i])
+            text = cells.values[i]
+            d = known[text] if text in known else V.number_text_decimal(text)
             if d is not None:
                 total += d
                 by_row[r] = d

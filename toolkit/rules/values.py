@@ -81,16 +81,11 @@ def text_decimal(value: str, unit: str) -> tuple[Decimal | None, int]:
         return None, NOT_NUMBER
 
 
-def decimals(d: Decimal) -> int:
-    exponent = d.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
 def judge_amount(d: Decimal, unit: str, cap_fen: int, as_text: bool = False) -> Amount:
     """A decimal amount in ``unit`` -> status and integer fen."""
     spec = form.AMOUNT_UNIT_SPECS[unit]
     read = d * (spec.fen // 100)  # in 元
-    if decimals(d) > spec.decimals:
+    if 10**spec.decimals % d.as_integer_ratio()[1]:  # exact: more decimals than one fen
         return Amount(PRECISION, None, read, as_text)
     fen = int(d * spec.fen)
     if fen < 0:
