@@ -27,6 +27,7 @@ memory as XML, and cells are kept as a ``Plan`` says once the reader knows the t
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ from toolkit.xlsx.cells import (
     ERROR,
     FLAG,
     FORMULA,
+    KEEP,
     NUMBER,
     STRAY,
     TEXT,
@@ -378,14 +380,40 @@ class _Fast:
 
 
 def _apply_plan(cells: Cells, plan: Plan) -> Cells:
-    """``cells`` kept whole, re-kept as ``plan`` says for rows from ``plan.start_row`` on."""
-    out = Cells()
-    out.strays = cells.strays
-    for i in range(len(cells.rows)):
-        r, c = cells.rows[i], cells.cols[i]
-        kind, value = cells.kinds[i], cells.values[i]
-        formula = cells.formulas.get(i)
-        out.add(r, c, kind, value, cells.styles[i], formula, plan if r >= plan.start_row else None)
+    """``cells`` kept whole, re-kept as ``plan`` says for rows from ``plan.start_row`` on
+    (what ``Cells.add`` with the plan would have kept, a column's policy asked once)."""
+    start, rows, cols = plan.start_row, cells.rows, cells.cols
+    asked = {c: plan.policy(c) for c in set(cols)}
+    policies = [KEEP if r < start else asked[c] for r, c in zip(rows, cols, strict=True)]
+    out = Cells(strays=cells.strays)
+    if STRAY in asked.values():
+        keep = [i for i, p in enumerate(policies) if p != STRAY]
+        for i, p in enumerate(policies):
+            if p == STRAY:
+                out.stray(rows[i], cols[i], cells.kinds[i], cells.values[i], plan)
+        out.rows = array("i", [rows[i] for i in keep])
+        out.cols = array("i", [cols[i] for i in keep])
+        out.styles = array("i", [cells.styles[i] for i in keep])
+        out.kinds = bytearray([cells.kinds[i] for i in keep])
+        out.values = [cells.values[i] for i in keep]
+        moved = {i: j for j, i in enumerate(keep)}
+    else:
+        out.rows, out.cols, out.styles = (
+            array("i", rows),
+            array("i", cols),
+            array("i", cells.styles),
+        )
+        out.kinds, out.values = bytearray(cells.kinds), list(cells.values)
+        moved = None
+    for i, formula in cells.formulas.items():
+        p = policies[i]
+        if p == STRAY:
+            continue
+        j = i if moved is None else moved[i]
+        if p == FLAG:  # the template's own formula: only that it is there
+            out.kinds[j], out.values[j] = FORMULA, None
+        else:
+            out.formulas[j] = formula
     return out
 
 
