@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -336,6 +337,8 @@ def _columns(idx: _Index, header: Header, rows: list[int]) -> dict[str, Column]:
     table_rows = np.array(rows, dtype=np.int64)
     n = len(rows)
     styles_all = _ints(cells.styles)
+    got = cells.formulas
+    formula_cells = np.fromiter(got, dtype=np.int64, count=len(got))
     out: dict[str, Column] = {}
     for name, c in header.columns.items():
         sel = idx.in_column(c)
@@ -347,15 +350,38 @@ def _columns(idx: _Index, header: Header, rows: list[int]) -> dict[str, Column]:
         kinds[pos] = idx.kinds[sel]
         styles = np.zeros(n, dtype=np.int64)
         styles[pos] = styles_all[sel]
-        values: list[Any] = [None] * n
-        formulas: dict[int, str] = {}
-        got = cells.formulas
-        for i, k in zip(sel.tolist(), pos.tolist(), strict=True):
-            values[k] = cells.values[i]
-            if i in got:
-                formulas[k] = got[i]
-        out[name] = Column(kinds, values, styles, formulas)
+        picked = _pick(cells.values, sel.tolist())
+        if len(sel) == n and np.array_equal(pos, np.arange(n)):  # a cell in every row
+            values = picked
+        else:
+            values = [None] * n
+            for k, v in zip(pos.tolist(), picked, strict=True):
+                values[k] = v
+        out[name] = Column(kinds, values, styles, _formulas(got, formula_cells, idx, c, sel, pos))
     return out
+
+
+def _pick(values: list[Any], indices: list[int]) -> list[Any]:
+    if len(indices) > 1:
+        return list(itemgetter(*indices)(values))
+    return [values[i] for i in indices]
+
+
+def _formulas(
+    got: dict[int, str],
+    formula_cells: np.ndarray,
+    idx: _Index,
+    c: int,
+    sel: np.ndarray,
+    pos: np.ndarray,
+) -> dict[int, str]:
+    """Row position -> formula text of the column's table cells holding one."""
+    mine = formula_cells[idx.cols[formula_cells] == c] if len(formula_cells) else formula_cells
+    if not len(mine) or not len(sel):
+        return {}
+    at = np.minimum(np.searchsorted(sel, mine), len(sel) - 1)
+    ok = sel[at] == mine
+    return {k: got[i] for i, k in zip(mine[ok].tolist(), pos[at[ok]].tolist(), strict=True)}
 
 
 def _regions(
