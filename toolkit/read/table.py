@@ -17,6 +17,7 @@ yields a handful of facts.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -120,12 +121,26 @@ class _Index:
     def in_column(self, c: int) -> np.ndarray:
         return np.flatnonzero(self.cols == c)
 
+    def in_columns(self, columns: Iterable[int]) -> np.ndarray:
+        """A mask of the cells in any of a few columns (``np.isin`` would sort the sheet)."""
+        mask = np.zeros(len(self.cols), bool)
+        for c in set(columns):
+            mask |= self.cols == c
+        return mask
+
 
 def _ints(values: Any) -> np.ndarray:
     """An ``array('i')`` as a numpy view (a copy for any other item size)."""
     if getattr(values, "itemsize", 0) == 4 and len(values):
         return np.frombuffer(values, dtype=np.int32)
     return np.array(values, dtype=np.int64)
+
+
+def each_index(indices: np.ndarray, chunk: int = 1 << 16) -> Iterator[int]:
+    """The indices as Python ints, a chunk at a time (a sheet's millions of text cells
+    never become one list of ints)."""
+    for start in range(0, len(indices), chunk):
+        yield from indices[start : start + chunk].tolist()
 
 
 def column_cells(ws: Worksheet, col: int) -> np.ndarray:
@@ -200,9 +215,7 @@ def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table
         c for name, c in header.columns.items() if form.FIELD[name].kind not in ("seq", "derived")
     ]
     in_range = (idx.rows > h) & (idx.rows < end)
-    data = (
-        in_range & np.isin(idx.cols, inputs) & ((idx.kinds != EMPTY) | ((idx.kinds & FORMULA) != 0))
-    )
+    data = in_range & idx.in_columns(inputs) & ((idx.kinds != EMPTY) | ((idx.kinds & FORMULA) != 0))
     rows = np.unique(idx.rows[data])
     earlier_totals = set(totals[:-1])
     rows = [int(r) for r in rows if int(r) not in earlier_totals and int(r) not in subtotals]
@@ -265,7 +278,7 @@ def _signature(
     line = np.zeros(int(idx.rows.max(initial=0)) + 1, bool)
     line[np.fromiter(items, dtype=np.int64, count=len(items))] = True
     text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h) & ~line[idx.rows])
-    for i in text.tolist():
+    for i in each_index(text):
         value = cells.values[i]
         if value[:1] not in _INITIALS and not _may_be_signature(value):
             continue
@@ -384,6 +397,12 @@ def _formulas(
     return {k: got[i] for i, k in zip(mine[ok].tolist(), pos[at[ok]].tolist(), strict=True)}
 
 
+def _in_sheet_order(idx: _Index, some: np.ndarray) -> list[int]:
+    """Some of the cells' indices, by row then column (a stable sort: a repeated
+    reference keeps its document order); only these are sorted, not the whole sheet."""
+    return some[np.lexsort((idx.cols[some], idx.rows[some]))].tolist()
+
+
 def _regions(
     ws: Worksheet,
     idx: _Index,
@@ -424,8 +443,7 @@ def _regions(
         {int(r) for r in idx.rows[idx.rows >= end].tolist()} | {r for r in cells.strays if r >= end}
     )
     first_in_row: dict[int, int] = {}  # of the rows below the table (where notes are)
-    order = np.lexsort((idx.cols, idx.rows))
-    for i in order[idx.rows[order] >= end].tolist():
+    for i in _in_sheet_order(idx, np.flatnonzero(idx.rows >= end)):
         first_in_row.setdefault(cells.rows[i], i)
     for r in below_rows:
         if r == total_row or r == signature_row or note_from is not None:
@@ -435,9 +453,8 @@ def _regions(
             text = squash(cells.values[i])
             if text.startswith(form.NOTE_PREFIXES):
                 note_from = r
-    form_arr = np.array(sorted(form_cols), dtype=np.int64)
-    outside = (idx.rows <= h) | (idx.rows >= end) | ~np.isin(idx.cols, form_arr)
-    for i in order[outside[order]].tolist():
+    outside = (idx.rows <= h) | (idx.rows >= end) | ~idx.in_columns(form_cols)
+    for i in _in_sheet_order(idx, np.flatnonzero(outside)):
         r, c = cells.rows[i], cells.cols[i]
         value = cells.values[i]
         kind = cells.kinds[i]
@@ -471,12 +488,13 @@ def _regions(
             region.line_like += max(
                 0, rec.line_like - sum(looks_like_line_item(k, v) for _, k, v in rec.examples)
             )
-    return regions, _unit_values(units, cells)
+    return regions, _unit_values(units, idx)
 
 
-def _unit_values(labels: list[tuple[str, int, int]], cells: Cells) -> list[tuple[str, int, int]]:
+def _unit_values(labels: list[tuple[str, int, int]], idx: _Index) -> list[tuple[str, int, int]]:
     """(unit, row, column) for each 填报单位 found: after its colon, or in the first cell
     with a value to its right (kept or stray), as the form itself states it."""
+    cells = idx.cells
     out = []
     for text, r, c in labels:
         rest = squash(text)[len(form.UNIT_LABEL) :].lstrip(":：")
@@ -485,8 +503,7 @@ def _unit_values(labels: list[tuple[str, int, int]], cells: Cells) -> list[tuple
             continue
         right = [
             (cells.cols[i], cells.values[i])
-            for i in range(len(cells.rows))
-            if cells.rows[i] == r and cells.cols[i] > c
+            for i in np.flatnonzero((idx.rows == r) & (idx.cols > c)).tolist()
         ]
         if r in cells.strays:
             right += [(col, v) for col, _, v in cells.strays[r].examples]
