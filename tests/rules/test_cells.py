@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from builders import build_submission, line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -197,3 +198,62 @@ def test_the_reference_is_not_vacuous() -> None:
         "amount-negative", "amount-too-large", "amount-as-text", "unknown-code",
         "non-leaf-code", "code-name-mismatch", "value-not-in-list", "invalid-text",
     }  # fmt: skip
+
+
+# -- duplicate-row: the first identical earlier row, whatever the hashes say -----------------
+_KEY_FIELDS = ("project", "content", "provider", "target", "note")
+
+
+def _duplicate_reference(rows: list[dict[str, Any]]) -> list[int | None]:
+    first: dict[tuple[Any, ...], int] = {}
+    out: list[int | None] = []
+    for k, r in enumerate(rows):
+        if r["project"] is None and r["code"] is None and r["read"] is None:
+            out.append(None)
+            continue
+        key = (
+            r["project"], r["code"] or f"shown-code-{r['shown']}", r["content"], r["provider"],
+            r["provider_type"], r["method"], r["funding"],
+            r["read"] if r["read"] is not None else f"shown-amount-{r['shown']}",
+            r["target"], r["note"],
+        )  # fmt: skip
+        j = first.setdefault(key, k)
+        out.append(None if j == k else 100 + j)
+    return out
+
+
+_VALUE = st.sampled_from([None, "a", "b"])
+_ROW = st.fixed_dictionaries(
+    {
+        **{name: _VALUE for name in (*_KEY_FIELDS, "provider_type", "method", "funding")},
+        "code": st.sampled_from([None, "033A0101"]),
+        "read": st.sampled_from([None, Decimal(1), Decimal("1.00")]),
+        "shown": st.integers(0, 1),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(_ROW, max_size=12), collide=st.booleans())
+def test_duplicate_rows_are_found_exactly_even_when_hashes_collide(
+    rows: list[dict[str, Any]], collide: bool
+) -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from toolkit.rules import cells
+
+    f = SimpleNamespace(
+        n=len(rows),
+        rows=np.arange(100, 100 + len(rows)),
+        texts={name: [r[name] for r in rows] for name in _KEY_FIELDS},
+        lists={name: [r[name] for r in rows] for name in ("provider_type", "method", "funding")},
+        codes=[SimpleNamespace(code=r["code"]) if r["code"] else None for r in rows],
+        amounts=[SimpleNamespace(read=r["read"]) if r["read"] is not None else None for r in rows],
+        shown=lambda name, i: f"shown-{name}-{rows[i]['shown']}",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        if collide:  # every key hashes alike: only the comparison of keys can tell them apart
+            mp.setattr(cells, "hash", lambda key: 0, raising=False)
+        assert cells.duplicate_of(f) == _duplicate_reference(rows)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ row-by-row reference.
 from __future__ import annotations
 
 import functools
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -321,40 +322,65 @@ def _unlisted(f: Frame, name: str) -> Mask:
     meaning="Control, zero-width or direction characters, or over-long text, in a text cell.",
     where="the cell",
     describe=lambda f, name, i: (
-        f.texts[name][i] or "", {"header": f.header(name), "detail": f.text_problems[name][i]}
+        f.texts[name][i] or "",
+        {"header": f.header(name), "detail": f.text_problems[name].get(i, "")},
     ),
 )  # fmt: skip
 def _text(f: Frame, name: str) -> Mask:
-    return np.array([bool(p) for p in f.text_problems[name]], bool)
+    mask = np.zeros(f.n, bool)
+    mask[[i for i, p in f.text_problems[name].items() if p]] = True
+    return mask
 
 
 # -- whole rows -----------------------------------------------------------------------------------
 def duplicate_of(f: Frame) -> list[int | None]:
-    """For each row, the Excel row of an identical earlier line item (None: the first)."""
+    """For each row, the Excel row of an identical earlier line item (None: the first).
+
+    Identical rows hash alike, so only rows whose key's hash another row shares are
+    compared by their keys (a 200,000-row table keeps no tuple per row)."""
     cached = getattr(f, "_duplicate_of", None)
     if cached is not None:
         return cached
-    seen: dict[tuple[Any, ...], int] = {}
-    out: list[int | None] = [None] * f.n
-    keys = zip(
+    columns = (
         f.texts["project"], [c.code if c and c.code else None for c in f.codes],
         f.texts["content"], f.texts["provider"], f.lists["provider_type"],
         f.lists["method"], f.lists["funding"],
         [a.read if a is not None else None for a in f.amounts],
-        f.texts["target"], f.texts["note"], strict=True,
+        f.texts["target"], f.texts["note"],
     )  # fmt: skip
-    for i, key in enumerate(keys):
-        if key[0] is None and key[1] is None and key[7] is None:
-            continue
-        if key[1] is None:
-            key = (*key[:1], f.shown("code", i), *key[2:])
-        if key[7] is None:
-            key = (*key[:7], f.shown("amount", i), *key[8:])
-        first = seen.setdefault(key, int(f.rows[i]))
-        if first != f.rows[i]:
-            out[i] = first
+    positions, hashes = array("q"), array("q")
+    for i in range(f.n):
+        key = _row_key(f, columns, i)
+        if key is not None:
+            positions.append(i)
+            hashes.append(hash(key))
+    out: list[int | None] = [None] * f.n
+    if len(hashes) > 1:
+        order = np.argsort(np.frombuffer(hashes, dtype=np.int64), kind="stable")
+        ranked = np.frombuffer(hashes, dtype=np.int64)[order]
+        same = ranked[1:] == ranked[:-1]
+        shared = np.zeros(len(ranked), bool)
+        shared[1:] |= same
+        shared[:-1] |= same
+        seen: dict[tuple[Any, ...], int] = {}
+        for i in np.sort(np.frombuffer(positions, dtype=np.int64)[order[shared]]).tolist():
+            first = seen.setdefault(_row_key(f, columns, i), i)  # type: ignore[arg-type]
+            if first != i:
+                out[i] = int(f.rows[first])
     f._duplicate_of = out  # type: ignore[attr-defined]
     return out
+
+
+def _row_key(f: Frame, columns: tuple[list[Any], ...], i: int) -> tuple[Any, ...] | None:
+    """What makes two line items the same (None: no name, code or amount to compare)."""
+    key = tuple([col[i] for col in columns])
+    if key[0] is None and key[1] is None and key[7] is None:
+        return None
+    if key[1] is None:
+        key = (*key[:1], f.shown("code", i), *key[2:])
+    if key[7] is None:
+        key = (*key[:7], f.shown("amount", i), *key[8:])
+    return key
 
 
 @cell_rule(

@@ -106,7 +106,7 @@ class Frame:
     lists: dict[str, list[str | None]] = field(default_factory=dict)
     unlisted: dict[str, np.ndarray] = field(default_factory=dict)
     texts: dict[str, list[str | None]] = field(default_factory=dict)
-    text_problems: dict[str, list[str]] = field(default_factory=dict)
+    text_problems: dict[str, dict[int, str]] = field(default_factory=dict)
     hidden: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     filtered: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
@@ -245,7 +245,7 @@ def _texts(f: Frame) -> None:
     max_text = f.options.max_text
     for name in form.TEXT_FIELDS:
         texts: list[str | None] = [None] * f.n
-        problems = [""] * f.n
+        problems: dict[int, str] = {}  # row position -> what is wrong (most rows: nothing)
         if name in f.columns:
             col = f.columns[name]
             skip = (f.formula[name] | f.error[name]).tolist()

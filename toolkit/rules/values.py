@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from toolkit import form
 from toolkit.text import nfkc, squash
@@ -37,10 +36,10 @@ _GRAMMAR = re.compile(r"([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?"
 _INNER_SPACE = re.compile(r"[0-9][\s\u00a0\u3000]+[0-9,.]|[0-9,.][\s\u00a0\u3000]+[0-9]")
 
 
-@dataclass(frozen=True)
-class Amount:
+class Amount(NamedTuple):
     """One amount cell judged: status, integer fen when exact, the value as read (in 元,
-    any precision) when it is a number at all, and whether it was typed as text."""
+    any precision) when it is a number at all, and whether it was typed as text (a
+    tuple: a 200,000-row table holds one per row)."""
 
     status: int
     fen: int | None
@@ -84,7 +83,7 @@ def text_decimal(value: str, unit: str) -> tuple[Decimal | None, int]:
 def judge_amount(d: Decimal, unit: str, cap_fen: int, as_text: bool = False) -> Amount:
     """A decimal amount in ``unit`` -> status and integer fen."""
     spec = form.AMOUNT_UNIT_SPECS[unit]
-    read = d * (spec.fen // 100)  # in 元
+    read = d if spec.fen == 100 else d * (spec.fen // 100)  # in 元
     if 10**spec.decimals % d.as_integer_ratio()[1]:  # exact: more decimals than one fen
         return Amount(PRECISION, None, read, as_text)
     fen = int(d * spec.fen)
