@@ -12,15 +12,17 @@ difference.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from toolkit import form
 from toolkit.issues import Issue, a1
 from toolkit.money import fen_display
-from toolkit.read.table import column_cells
+from toolkit.read.table import column_cells, each_index
 from toolkit.rules import values as V
 from toolkit.rules.file import FileContext, file_rule
 from toolkit.rules.frame import Frame
@@ -72,24 +74,61 @@ _REF = re.compile(
 MAX_NAMED = 8  # cells named in one message
 
 
+class RowRanges:
+    """The rows a 合计 formula adds: its ranges, merged (``K5:K200004`` is one pair, not
+    200,000 entries), less the rows left out."""
+
+    __slots__ = ("_ends", "_starts", "left_out")
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        merged: list[list[int]] = []
+        for lo, hi in sorted(spans):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        self._starts = [lo for lo, _ in merged]
+        self._ends = [hi for _, hi in merged]
+        self.left_out: set[int] = set()
+
+    def __contains__(self, row: object) -> bool:
+        try:
+            row = operator.index(row)  # type: ignore[arg-type]
+        except TypeError:
+            return False
+        k = bisect_right(self._starts, row) - 1
+        return k >= 0 and row <= self._ends[k] and row not in self.left_out
+
+    def __len__(self) -> int:
+        spanned = sum(hi - lo + 1 for lo, hi in zip(self._starts, self._ends, strict=True))
+        return spanned - sum(1 for r in self.left_out if self._spanned(r))
+
+    def _spanned(self, row: int) -> bool:
+        k = bisect_right(self._starts, row) - 1
+        return k >= 0 and row <= self._ends[k]
+
+    def discard(self, row: int) -> None:
+        self.left_out.add(row)
+
+
 @dataclass
 class Paper:
     """The 合计 as the printed form shows it."""
 
     status: str  # ok | missing | blank | formula | not-number
     fen: int | None = None
-    rows: set[int] = field(default_factory=set)  # the rows the formula adds
+    rows: RowRanges = field(default_factory=RowRanges)  # the rows the formula adds
     skips_hidden: bool = False  # SUBTOTAL(109, ...)
     skips_filtered: bool = False  # SUBTOTAL(9, ...)
-    by_row: dict[int, Decimal] = field(default_factory=dict)  # what each added row shows
+    by_row: dict[int, Decimal] = field(default_factory=dict)  # what the asked-for rows show
     errors: set[int] = field(default_factory=set)  # added rows that show an error value
     typed: bool = False  # a number typed over the template's formula
     unknown: set[int] = field(default_factory=set)  # added rows whose formula has no result
 
 
-def _refs(args: str, amount_col: int) -> set[int] | None:
+def _refs(args: str, amount_col: int) -> RowRanges | None:
     """Rows of the amount column the arguments name, or None for anything else."""
-    rows: set[int] = set()
+    spans: list[tuple[int, int]] = []
     for part in args.split(","):
         m = _REF.match(part)
         if m is None:
@@ -102,11 +141,11 @@ def _refs(args: str, amount_col: int) -> set[int] | None:
         )
         if col_index(c1) != amount_col or col_index(c2) != amount_col:
             return None
-        rows.update(range(min(r1, r2), max(r1, r2) + 1))
-    return rows
+        spans.append((min(r1, r2), max(r1, r2)))
+    return RowRanges(spans)
 
 
-def parse_total_formula(text: str, amount_col: int) -> tuple[set[int], bool, bool] | None:
+def parse_total_formula(text: str, amount_col: int) -> tuple[RowRanges, bool, bool] | None:
     """(rows, skips hidden rows, skips filtered rows) of a 合计 formula, or None."""
     m = _CALL.match(text)
     if m is not None:
@@ -127,8 +166,12 @@ def parse_total_formula(text: str, amount_col: int) -> tuple[set[int], bool, boo
     return None
 
 
-def paper_total(frame: Frame) -> tuple[Paper, tuple[int, int] | None, str]:
-    """(the paper total, its cell, the cell as typed) from the sheet's own cells."""
+def paper_total(
+    frame: Frame, shown_rows: Collection[int] = ()
+) -> tuple[Paper, tuple[int, int] | None, str]:
+    """(the paper total, its cell, the cell as typed) from the sheet's own cells, with
+    what each of ``shown_rows`` adds to it (``Paper.by_row``; a 200,000-row sum keeps no
+    entry per row)."""
     sub = frame.sub
     table, ws = sub.table, sub.worksheet
     assert table is not None and ws is not None
@@ -151,7 +194,7 @@ def paper_total(frame: Frame) -> tuple[Paper, tuple[int, int] | None, str]:
             return Paper("formula"), cell, formula or ""
         rows, hidden, filtered = parsed
         rows.discard(cell[0])
-        return _sum(frame, rows, hidden, filtered), cell, formula or ""
+        return _sum(frame, rows, hidden, filtered, set(shown_rows)), cell, formula or ""
     if kind & KIND_MASK == NUMBER:
         d = V.number_text_decimal(value)
     elif kind & KIND_MASK == TEXT:
@@ -167,7 +210,7 @@ def _to_fen(d: Decimal, fen_per_unit: int) -> int:
     return int((d * fen_per_unit).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
+def _sum(frame: Frame, rows: RowRanges, hidden: bool, filtered: bool, shown: set[int]) -> Paper:
     ws = frame.sub.worksheet
     assert ws is not None
     amount_col = frame.column("amount")
@@ -179,7 +222,7 @@ def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
     unknown: set[int] = set()
     filter_rows = ws.autofilter
     known = frame.number_decimals  # the line items' amounts, already read by the frame
-    for i in column_cells(ws, amount_col).tolist():
+    for i in each_index(column_cells(ws, amount_col)):
         r = cells.rows[i]
         if r not in rows:
             continue
@@ -197,7 +240,8 @@ def _sum(frame: Frame, rows: set[int], hidden: bool, filtered: bool) -> Paper:
             d = known[text] if text in known else V.number_text_decimal(text)
             if d is not None:
                 total += d
-                by_row[r] = d
+                if r in shown:
+                    by_row[r] = d
     return Paper(
         "ok", _to_fen(total, spec.fen), rows, hidden, filtered, by_row, errors, unknown=unknown
     )
@@ -271,10 +315,10 @@ def judge_total(ctx: FileContext, frame: Frame, flagged: set[int] | None = None)
     """The 合计 against the rows. A row with an error of its own (``flagged``, positions)
     is already stopped; what it shows on paper is taken as it is, so the total speaks only
     of differences nothing else explains."""
-    paper, cell, typed = paper_total(frame)
     flagged = flagged or set()
-    spec = form.AMOUNT_UNIT_SPECS[frame.unit]
     rows = frame.rows.tolist()
+    paper, cell, typed = paper_total(frame, [rows[i] for i in flagged])
+    spec = form.AMOUNT_UNIT_SPECS[frame.unit]
     explained = Decimal(0)  # in the amount unit: what flagged rows add on paper minus read
     for i in flagged:
         a = frame.amounts[i]
