@@ -24,7 +24,7 @@ from toolkit.issues import Issue
 from toolkit.rules.engine import OTHER_SPREADSHEETS, check_file
 from toolkit.rules.options import CheckOptions
 from toolkit.rules.registry import ERROR, REGISTRY, WARNING, define
-from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
+from toolkit.rules.result import CheckResult, FileResult, Rows
 from toolkit.text import squash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,7 +125,7 @@ def auto_jobs(files: int) -> int:
     return max(1, min(cpus or 1, files // AUTO_JOBS_MIN_FILES))
 
 
-Results = list[tuple[FileResult, list[tuple[Any, ...]]]]
+Results = list[tuple[FileResult, Rows]]
 
 
 def check(
@@ -156,15 +156,13 @@ def check(
     return CheckResult(
         catalog=cat,
         files=[r for r, _ in results],
-        all_rows=rows_frame(row for _, rows in results for row in rows),
+        all_rows=rows_frame([rows for _, rows in results]),
     )
 
 
-def check_one(
-    path: str | Path, catalog: Catalog, **options: Any
-) -> tuple[FileResult, list[tuple[Any, ...]]]:
+def check_one(path: str | Path, catalog: Catalog, **options: Any) -> tuple[FileResult, Rows]:
     """One workbook checked exactly as ``check([path])`` checks it (the same options and
-    batch rules), returned as its ``FileResult`` and ``ROW_COLUMNS`` tuples, without the
+    batch rules), returned as its ``FileResult`` and ``Rows`` (``ROW_COLUMNS``), without the
     DataFrame: for callers that keep one file's result at a time (the round store)."""
     opts = CheckOptions.make(**options)
     results = [check_file(Path(path), catalog, opts)]
@@ -203,21 +201,13 @@ def counts(fr: FileResult) -> bool:
     )
 
 
-def reject(entry: tuple[FileResult, list[tuple[Any, ...]]], issue: Issue) -> None:
+def reject(entry: tuple[FileResult, Rows], issue: Issue) -> None:
     """Add a file-rejecting error to a file and to the reasons of each of its rows."""
     fr, rows = entry
     fr.issues.append(issue)
     fr.status = "errors" if fr.status != "unreadable" else fr.status
     fr.counts = False
-    accepted_i, reasons_i = ROW_COLUMNS.index("accepted"), ROW_COLUMNS.index("reasons")
-    for k, row in enumerate(rows):
-        reasons = [x for x in row[reasons_i].split(";") if x]
-        if issue.rule not in reasons:
-            reasons.insert(0, issue.rule)
-        updated = list(row)
-        updated[accepted_i] = False
-        updated[reasons_i] = ";".join(reasons)
-        rows[k] = tuple(updated)
+    rows.reject(issue.rule)
 
 
 def _generated(fr: FileResult) -> datetime | None:

@@ -22,9 +22,10 @@ from toolkit.rules.file import FILE_FORMAT, FILE_RULES, NOT_A_TEMPLATE, FileCont
 from toolkit.rules.frame import Frame, build_frame, cell_text
 from toolkit.rules.options import CheckOptions
 from toolkit.rules.registry import REGISTRY
-from toolkit.rules.result import ROW_COLUMNS, FileResult
+from toolkit.rules.result import FileResult, Rows
 from toolkit.rules.total import judge_total
 from toolkit.xlsx import preflight
+from toolkit.xlsx.cells import Cells
 from toolkit.xlsx.preflight import FileProblem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +46,7 @@ OTHER_SPREADSHEETS = {
 
 def check_file(
     path: str | Path, catalog: Catalog, options: CheckOptions
-) -> tuple[FileResult, list[tuple[Any, ...]]]:
+) -> tuple[FileResult, Rows]:
     """Read and judge one workbook; never raises for a bad file (it becomes issues)."""
     name = str(path)
     limits = options.limits or preflight.DEFAULT_LIMITS
@@ -53,18 +54,20 @@ def check_file(
     try:
         suffix = Path(name).suffix.lower()
         if suffix != ".xlsx":
-            return _other_format(name, suffix, limits), []
+            return _other_format(name, suffix, limits), Rows()
         deadline = preflight.Deadline(limits)
         sub = read_submission(name, limits, deadline)
         deadline.check("检查")
-        result, rows = judge(sub, catalog, options)
+        result, rows = judge(sub, catalog, options, release_cells=True)
     except FileProblem as problem:
-        return _unreadable(name, problem_issue(name, problem), mtime), []
+        return _unreadable(name, problem_issue(name, problem), mtime), Rows()
     except MemoryError:
-        return _unreadable(name, problem_issue(name, FileProblem("limit", "内存不足")), mtime), []
+        return _unreadable(
+            name, problem_issue(name, FileProblem("limit", "内存不足")), mtime
+        ), Rows()
     except Exception as exc:  # a bad file must never stop the batch
         problem = FileProblem("unreadable", f"{type(exc).__name__}: {exc}")
-        return _unreadable(name, problem_issue(name, problem), mtime), []
+        return _unreadable(name, problem_issue(name, problem), mtime), Rows()
     result.mtime_ns = mtime
     return result, rows
 
@@ -97,9 +100,13 @@ def _other_format(name: str, suffix: str, limits: preflight.Limits) -> FileResul
 
 # -- one submission ------------------------------------------------------------------------------
 def judge(
-    sub: Submission, catalog: Catalog, options: CheckOptions
-) -> tuple[FileResult, list[tuple[Any, ...]]]:
-    """Every rule that concerns one file, on what the reader found."""
+    sub: Submission, catalog: Catalog, options: CheckOptions, *, release_cells: bool = False
+) -> tuple[FileResult, Rows]:
+    """Every rule that concerns one file, on what the reader found.
+
+    ``release_cells``: the sheet's kept cells are let go once the last rule that reads
+    them (the 合计) is done, so a 200,000-row table's row tuples are built without them
+    (``check_file`` owns its ``sub``; a caller keeping ``sub`` leaves this off)."""
     result = FileResult(
         path=sub.path,
         unit=sub.unit,
@@ -122,12 +129,15 @@ def judge(
         issues += [i for judge_ in FILE_RULES[:2] for i in judge_(ctx)]  # the copy mark, the stamp
         result.issues = issues
         result.status = "errors"
-        return result, []
+        return result, Rows()
     for judge_ in FILE_RULES:
         issues.extend(judge_(ctx))
     frame = build_frame(sub, catalog, options)
     cell_issues, reasons = judge_cells(frame)
     issues.extend(judge_total(ctx, frame, set(reasons)))
+    frame.number_decimals.clear()  # the 合计 was its last reader
+    if release_cells and sub.worksheet is not None:
+        sub.worksheet.cells = Cells()
     issues.extend(cell_issues)
     file_errors = list(
         dict.fromkeys(i.rule for i in issues if i.is_error and REGISTRY[i.rule].rejects == "file")
@@ -135,7 +145,7 @@ def judge(
     rows = row_tuples(frame, reasons, file_errors)
     result.issues = issues
     result.rows_read = len(rows)
-    result.amount_read_fen = sum(r[ROW_COLUMNS.index("amount_fen")] or 0 for r in rows)
+    result.amount_read_fen = sum(fen or 0 for fen in rows.column("amount_fen"))
     result.status = "errors" if any(i.is_error for i in issues) else "ok"
     return result, rows
 
@@ -184,10 +194,8 @@ def judge_cells(frame: Frame) -> tuple[list[Issue], dict[int, list[str]]]:
     return [t[3] for t in found], reasons
 
 
-def row_tuples(
-    frame: Frame, reasons: dict[int, list[str]], file_errors: Iterable[str]
-) -> list[tuple[Any, ...]]:
-    """The ``ROW_COLUMNS`` tuples of the table rows, built a column at a time."""
+def row_tuples(frame: Frame, reasons: dict[int, list[str]], file_errors: Iterable[str]) -> Rows:
+    """The table's rows as ``ROW_COLUMNS`` columns, built a column at a time."""
     sub, n = frame.sub, frame.n
     file_errors = list(file_errors)
     rows = frame.rows.tolist()
@@ -196,11 +204,7 @@ def row_tuples(
     codes, amounts = frame.codes, frame.amounts
     why = [";".join(dict.fromkeys([*file_errors, *reasons.get(i, [])])) for i in range(n)]
     columns: dict[str, list[Any]] = {
-        "file": [sub.path] * n,
-        "sheet": [sub.sheet] * n,
         "row": rows,
-        "unit": [sub.unit] * n,
-        "year": [sub.year] * n,
         "seq": [
             cell_text(k, v) or None for k, v in zip(seq.kinds.tolist(), seq.values, strict=True)
         ]
@@ -213,7 +217,6 @@ def row_tuples(
             a.fen if a is not None and a.fen is not None and abs(a.fen) <= V.MAX_EXACT_FEN else None
             for a in amounts
         ],
-        "amount_cell": [f"{letter}{r}" for r in rows],
         "amount_read": [a.read if a is not None else None for a in amounts],
         "hidden": (frame.hidden | frame.filtered).tolist(),
         "accepted": [not w for w in why],
@@ -223,7 +226,8 @@ def row_tuples(
     for name, canon in frame.lists.items():  # the choice as listed, else as typed
         typed = name in frame.columns
         columns[name] = [c or (typed and frame.shown(name, i)) or None for i, c in enumerate(canon)]
-    return list(zip(*(columns[c] for c in ROW_COLUMNS), strict=True))
+    fixed = {"file": sub.path, "sheet": sub.sheet, "unit": sub.unit, "year": sub.year}
+    return Rows(columns, fixed=fixed, amount_letter=letter)
 
 
 def _letter(column: int) -> str:

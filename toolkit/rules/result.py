@@ -6,8 +6,9 @@ Amounts are integer fen from the moment they are read; nothing here holds a floa
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from toolkit.issues import Issue
 
@@ -43,6 +44,84 @@ ROW_COLUMNS = (
     "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
 )
 FILE_STATUSES = ("ok", "errors", "unreadable")
+
+
+class Rows(Sequence[tuple[Any, ...]]):
+    """One file's line items as ``ROW_COLUMNS`` columns (a 200,000-row table holds no
+    tuple per row): a list per column, one value for a column the same on every row
+    (``fixed``: the file, its unit ...), and the amount cells' A1 made from the rows
+    when asked (``amount_letter``). Reads as a sequence of ``ROW_COLUMNS`` tuples."""
+
+    __slots__ = ("_fixed", "_letter", "_lists", "n")
+
+    def __init__(
+        self,
+        columns: dict[str, list[Any]] | None = None,
+        *,
+        fixed: dict[str, Any] | None = None,
+        amount_letter: str | None = None,
+    ) -> None:
+        given, self._fixed, self._letter = columns or {}, dict(fixed or {}), amount_letter
+        self._lists = {  # lists are taken as they are (the caller hands them over)
+            c: v if type(v) is list else list(v)
+            for c in ROW_COLUMNS
+            if c not in self._fixed and not (c == "amount_cell" and amount_letter)
+            for v in [given.get(c, ())]
+        }
+        self.n = len(self._lists["row"])
+        if any(len(v) != self.n for v in self._lists.values()):
+            raise ValueError("row columns of different lengths")
+
+    def column(self, name: str) -> list[Any]:
+        """One column as a list (the caller's to keep: a fixed or made column is new)."""
+        if name in self._lists:
+            return self._lists[name]
+        if name in self._fixed:
+            return [self._fixed[name]] * self.n
+        return [f"{self._letter}{r}" for r in self._lists["row"]]
+
+    def _value(self, name: str, k: int) -> Any:
+        if name in self._lists:
+            return self._lists[name][k]
+        if name in self._fixed:
+            return self._fixed[name]
+        return f"{self._letter}{self._lists['row'][k]}"
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, k: int) -> tuple[Any, ...]: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[tuple[Any, ...]]: ...
+    def __getitem__(self, k: int | slice) -> Any:
+        if isinstance(k, slice):
+            return list(self)[k]
+        if not -self.n <= k < self.n:
+            raise IndexError(k)
+        return tuple(self._value(c, k % self.n) for c in ROW_COLUMNS)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return zip(*(self.column(c) for c in ROW_COLUMNS), strict=True)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rows({self.n} rows)"
+
+    def reject(self, rule: str) -> None:
+        """Every row rejected by a file-level ``rule`` (named first among its reasons)."""
+        reasons = self.column("reasons")
+        for k, why in enumerate(reasons):
+            ids = [x for x in why.split(";") if x]
+            reasons[k] = ";".join(ids if rule in ids else [rule, *ids])
+        self._lists["reasons"] = reasons
+        self._fixed.pop("reasons", None)
+        self._lists["accepted"] = [False] * self.n
+        self._fixed.pop("accepted", None)
 
 
 @dataclass
