@@ -349,8 +349,8 @@ def duplicate_of(f: Frame) -> list[int | None]:
         f.texts["target"], f.texts["note"],
     )  # fmt: skip
     positions, hashes = array("q"), array("q")
-    for i in range(f.n):
-        key = _row_key(f, columns, i)
+    for i, raw in enumerate(zip(*columns, strict=True)):
+        key = _row_key(f, raw, i)
         if key is not None:
             positions.append(i)
             hashes.append(hash(key))
@@ -364,16 +364,17 @@ def duplicate_of(f: Frame) -> list[int | None]:
         shared[:-1] |= same
         seen: dict[tuple[Any, ...], int] = {}
         for i in np.sort(np.frombuffer(positions, dtype=np.int64)[order[shared]]).tolist():
-            first = seen.setdefault(_row_key(f, columns, i), i)  # type: ignore[arg-type]
+            key = _row_key(f, tuple([col[i] for col in columns]), i)
+            first = seen.setdefault(key, i)  # type: ignore[arg-type]
             if first != i:
                 out[i] = int(f.rows[first])
     f._duplicate_of = out  # type: ignore[attr-defined]
     return out
 
 
-def _row_key(f: Frame, columns: tuple[list[Any], ...], i: int) -> tuple[Any, ...] | None:
-    """What makes two line items the same (None: no name, code or amount to compare)."""
-    key = tuple([col[i] for col in columns])
+def _row_key(f: Frame, key: tuple[Any, ...], i: int) -> tuple[Any, ...] | None:
+    """What makes two line items the same, from row ``i``'s values in the key's columns
+    (None: no name, code or amount to compare)."""
     if key[0] is None and key[1] is None and key[7] is None:
         return None
     if key[1] is None:

@@ -155,11 +155,8 @@ def _cell_facts(f: Frame) -> None:
         f.error[name] = (base == ERROR) & ~is_formula
         blank = (base == EMPTY) & ~is_formula
         if base.any():
-            texts = np.flatnonzero(base == TEXT).tolist()
-            for i in texts:
-                v = col.values[i]
-                if not v or v.isspace():
-                    blank[i] = True
+            values, texts = col.values, np.flatnonzero(base == TEXT).tolist()
+            blank[[i for i in texts if not (v := values[i]) or v.isspace()]] = True
         f.blank[name] = blank
         rep = np.zeros(f.n, bool)
         if repeated:
@@ -249,17 +246,19 @@ def _texts(f: Frame) -> None:
         if name in f.columns:
             col = f.columns[name]
             skip = (f.formula[name] | f.error[name]).tolist()
-            for i, (kind, value) in enumerate(zip(col.kinds.tolist(), col.values, strict=True)):
-                if value is None or skip[i]:
-                    continue
-                if kind == TEXT and value.__class__ is str:
-                    text = value.strip()  # what cell_text gives, without the call
-                else:
-                    text = cell_text(kind, value)
-                if not text:
-                    continue
-                texts[i] = text
-                if len(text) > max_text or not text.isprintable():
+            texts = [
+                None
+                if value is None or skipped
+                else (
+                    value.strip()
+                    if kind == TEXT and value.__class__ is str
+                    else cell_text(kind, value)
+                )
+                or None
+                for kind, value, skipped in zip(col.kinds.tolist(), col.values, skip, strict=True)
+            ]  # a text cell as cell_text gives it, without the call
+            for i, text in enumerate(texts):
+                if text is not None and (len(text) > max_text or not text.isprintable()):
                     problems[i] = V.text_problem(text, max_text)
         f.texts[name] = texts
         f.text_problems[name] = problems
