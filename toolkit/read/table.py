@@ -27,7 +27,7 @@ import numpy as np
 from toolkit import form
 from toolkit.read.header import Header, looks_like_line_item
 from toolkit.text import squash
-from toolkit.xlsx.cells import EMPTY, FORMULA, KIND_MASK, TEXT, Cells
+from toolkit.xlsx.cells import EMPTY, FORMULA, KIND_MASK, NUMBER, TEXT, Cells
 from toolkit.xlsx.sheet import Worksheet
 
 TOTAL_LABELS = (form.TOTAL_LABEL, "总计")
@@ -243,28 +243,40 @@ def _item_rows(idx: _Index, header: Header, h: int) -> set[int]:
     rows: set[int] = set()
     code = header.columns.get("code")
     if code is not None:
-        for i in idx.in_column(code).tolist():
-            if cells.rows[i] > h and not cells.kinds[i] & FORMULA:
-                if looks_like_line_item(cells.kinds[i], cells.values[i]):
-                    rows.add(cells.rows[i])
+        rows = set(_line_like_rows(idx, code, h).tolist())
     amount, project = header.columns.get("amount"), header.columns.get("project")
     if amount is not None and project is not None:
         # only rows the code column did not already make line items: their name is asked
-        priced = {
-            cells.rows[i]
-            for i in idx.in_column(amount).tolist()
-            if cells.rows[i] > h
-            and cells.rows[i] not in rows
-            and not cells.kinds[i] & FORMULA
-            and looks_like_line_item(cells.kinds[i], cells.values[i])
-        }
-        for i in idx.in_column(project).tolist():
-            value = cells.values[i]
-            if cells.rows[i] in priced and isinstance(value, str) and value.strip():
-                if not is_total_label(value) and not is_subtotal_label(value):
-                    if signature_label(value) is None:
-                        rows.add(cells.rows[i])
+        priced = set(_line_like_rows(idx, amount, h).tolist()) - rows
+        if priced:
+            for i in idx.in_column(project).tolist():
+                value = cells.values[i]
+                if cells.rows[i] in priced and isinstance(value, str) and value.strip():
+                    if not is_total_label(value) and not is_subtotal_label(value):
+                        if signature_label(value) is None:
+                            rows.add(cells.rows[i])
     return rows
+
+
+def _line_like_rows(idx: _Index, col: int, h: int) -> np.ndarray:
+    """Rows below ``h`` whose cell in ``col`` looks like a line item's code or amount (a
+    number, or such text: each distinct text asked once), formulas aside."""
+    sel = idx.in_column(col)
+    sel = sel[(idx.rows[sel] > h) & ((idx.kinds[sel] & FORMULA) == 0)]
+    base = idx.kinds[sel] & KIND_MASK
+    like = base == NUMBER
+    values, picked = idx.cells.values, sel.tolist()
+    memo: dict[Any, bool] = {}
+    hits = []
+    for k in np.flatnonzero(base == TEXT).tolist():
+        v = values[picked[k]]
+        got = memo.get(v)
+        if got is None:
+            got = memo[v] = looks_like_line_item(TEXT, v)
+        if got:
+            hits.append(k)
+    like[hits] = True
+    return idx.rows[sel[like]]
 
 
 def _signature(
@@ -312,12 +324,16 @@ def _total_candidates(
     amount_col: int | None,
 ) -> list[int]:
     cells = idx.cells
+    values = cells.values
     rows = set()
     first = set()  # the label stands in the first column, where the template writes 合计
     for c in label_cols:
-        for i in idx.in_column(c).tolist():
-            value = cells.values[i]
-            if value.__class__ is str and "计" in value and is_total_label(value):
+        labelled = [
+            i for i in idx.in_column(c).tolist() if (v := values[i]).__class__ is str and "计" in v
+        ]
+        for i in labelled:
+            value = values[i]
+            if is_total_label(value):
                 r = cells.rows[i]
                 if r > h and (signature_row is None or r < signature_row):
                     rows.add(r)
