@@ -47,8 +47,17 @@ class Amount(NamedTuple):
     as_text: bool = False
 
 
+# a plain non-negative number of at most 15 digits: a double keeps it exactly, so its
+# shortest round trip is the text itself less the fraction's trailing zeros
+_PLAIN_NUMBER = re.compile(r"(0|[1-9][0-9]{0,14})(?:\.([0-9]{1,15}))?")
+
+
 def number_text_decimal(text: str) -> Decimal | None:
     """A number cell's stored text -> the decimal the clerk typed (shortest round trip)."""
+    m = _PLAIN_NUMBER.fullmatch(text)
+    if m is not None and len(text) <= 16:
+        whole, frac = m.group(1), (m.group(2) or "").rstrip("0")
+        return Decimal(f"{whole}.{frac}") if frac else Decimal(int(whole))
     try:
         value = float(text)
     except ValueError:

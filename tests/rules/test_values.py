@@ -1,0 +1,43 @@
+"""A number cell's stored text read as the decimal the clerk typed: the plain-text fast
+path gives exactly what the double's shortest round trip gives (value and exponent)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.rules.values import number_text_decimal
+
+
+def _round_trip(text: str) -> Decimal | None:
+    """The reading through a double, as every stored number text may be read."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    if value.is_integer() and abs(value) < 2**53:
+        return Decimal(int(value))
+    return Decimal(repr(value))
+
+
+_DIGITS = st.text("0123456789", min_size=1, max_size=18)
+_TEXTS = st.one_of(
+    st.tuples(_DIGITS, st.one_of(st.none(), st.text("0123456789", max_size=18))).map(
+        lambda t: t[0] if t[1] is None else f"{t[0]}.{t[1]}"
+    ),
+    st.sampled_from(["0", "0.0", "0.10", "100.00", "-0", "-1.5", "1e5", "1E-7", ".5", "5.",
+                     "00012.50", "999999999999999.9", "0.000000000000001", " 1", "1,000"]),
+)  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=_TEXTS)
+def test_number_texts_read_as_their_round_trip(text: str) -> None:
+    got, want = number_text_decimal(text), _round_trip(text)
+    assert (got is None) == (want is None)
+    if got is not None:
+        assert got.as_tuple() == want.as_tuple(), text  # type: ignore[union-attr]
