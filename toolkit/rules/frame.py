@@ -203,9 +203,9 @@ def _codes(f: Frame) -> None:
     col = f.columns["code"]
     memo = _code_memo(f.catalog)
     out: list[CodeFacts | None] = [None] * f.n
-    blank = f.blank["code"]
+    skip = (f.blank["code"] | f.formula["code"] | f.error["code"]).tolist()
     for i, value in enumerate(col.values):
-        if value is None or blank[i] or f.formula["code"][i] or f.error["code"][i]:
+        if value is None or skip[i]:
             continue
         key = (value.__class__, value)
         facts = memo.get(key)
@@ -226,8 +226,9 @@ def _lists(f: Frame) -> None:
         canon: list[str | None] = [None] * f.n
         unlisted = np.zeros(f.n, bool)
         memo: dict[Any, str | None] = {}
+        skip = (f.blank[name] | f.formula[name] | f.error[name]).tolist()
         for i, value in enumerate(col.values):
-            if value is None or f.blank[name][i] or f.formula[name][i] or f.error[name][i]:
+            if value is None or skip[i]:
                 continue
             if value not in memo:
                 memo[value] = choices.get(squash(cell_text(int(col.kinds[i]), value)))
