@@ -242,9 +242,8 @@ def _preamble(sub: Submission, ws: Worksheet, header: Header) -> None:
     right), and the amount unit of the header's brackets."""
     c = ws.cells
     above: dict[int, dict[int, Any]] = {}
-    for i in range(len(c.rows)):
-        if c.rows[i] < header.row:
-            above.setdefault(c.rows[i], {})[c.cols[i]] = c.values[i]
+    for i in np.flatnonzero(np.asarray(c.rows) < header.row).tolist():  # in document order
+        above.setdefault(c.rows[i], {})[c.cols[i]] = c.values[i]
     if header.amount_unit:
         sub.amount_units["header"] = (header.amount_unit, header.row, header.columns["amount"])
     for r in sorted(above):
