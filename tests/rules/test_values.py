@@ -41,3 +41,15 @@ def test_number_texts_read_as_their_round_trip(text: str) -> None:
     assert (got is None) == (want is None)
     if got is not None:
         assert got.as_tuple() == want.as_tuple(), text  # type: ignore[union-attr]
+
+
+def test_an_amount_with_more_digits_than_decimal_keeps_is_stopped_not_rounded() -> None:
+    """29 significant digits typed as text: the 1e-26 is more than a fen can say, so the
+    amount is a precision error (Decimal's 28-digit context once rounded it to 100.00)."""
+    from toolkit.rules import values as V
+
+    d, status = V.text_decimal("100.00000000000000000000000001", "元")
+    assert status == V.OK and d is not None
+    got = V.judge_amount(d, "元", 10**11)
+    assert (got.status, got.fen, got.read) == (V.PRECISION, None, d)
+    assert V.judge_amount(Decimal("100.000000000000000000000000000"), "元", 10**11).fen == 10000

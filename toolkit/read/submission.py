@@ -361,7 +361,7 @@ def marks_unchanged_copy(sub: Submission) -> bool:
     """The file is an annotated copy whose table is what it was made from."""
     if sub.annotated is None:
         return False
-    return sub.annotated in (sub.content_hash, legacy_content_hash(sub))
+    return sub.annotated == sub.content_hash or sub.annotated == legacy_content_hash(sub)
 
 
 def print_area(pkg: Package, sheet: str) -> tuple[int, int, int, int] | None:

@@ -328,9 +328,9 @@ def _total_candidates(
     rows = set()
     first = set()  # the label stands in the first column, where the template writes 合计
     for c in label_cols:
-        sel = idx.in_column(c)
-        texts = sel[(idx.kinds[sel] & KIND_MASK) == TEXT].tolist()  # a label is text
-        labelled = [i for i in texts if (v := values[i]).__class__ is str and "计" in v]
+        labelled = [
+            i for i in idx.in_column(c).tolist() if (v := values[i]).__class__ is str and "计" in v
+        ]
         for i in labelled:
             value = values[i]
             if is_total_label(value):

@@ -103,7 +103,7 @@ def parse_styles(data: bytes) -> Styles:
     return _parse_styles_cached(bytes(data))
 
 
-_CACHED_BYTES = 1 << 20
+_CACHED_BYTES = 1 << 16  # a template's part is about 19 KB; a big one is parsed each time
 
 
 @lru_cache(maxsize=8)
