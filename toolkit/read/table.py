@@ -145,12 +145,7 @@ def each_index(indices: np.ndarray, chunk: int = 1 << 16) -> Iterator[int]:
 
 def column_cells(ws: Worksheet, col: int) -> np.ndarray:
     """Indices of the kept cells in one column, in row order."""
-    cols = (
-        np.frombuffer(ws.cells.cols, dtype=np.int32)
-        if ws.cells.cols.itemsize == 4
-        else np.array(ws.cells.cols)
-    )
-    return np.flatnonzero(cols == col)
+    return np.flatnonzero(_ints(ws.cells.cols) == col)
 
 
 def _text(value: Any) -> str:

@@ -96,8 +96,7 @@ class RowRanges:
             row = operator.index(row)  # type: ignore[arg-type]
         except TypeError:
             return False
-        k = bisect_right(self._starts, row) - 1
-        return k >= 0 and row <= self._ends[k] and row not in self.left_out
+        return self._spanned(row) and row not in self.left_out
 
     def __len__(self) -> int:
         spanned = sum(hi - lo + 1 for lo, hi in zip(self._starts, self._ends, strict=True))
