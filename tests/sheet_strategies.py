@@ -3,9 +3,12 @@ writes it (for the parser's and the annotated copy's property tests)."""
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from hypothesis import strategies as st
+
+from toolkit.xlsx.cells import STRAY
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRINGS = ["项目", "033A0101 居家养老服务", "a&b", " 前后空格 "]
@@ -18,6 +21,21 @@ number = st.one_of(
     st.decimals(-(10**6), 10**6, places=3, allow_nan=False).map(str),
     st.sampled_from(["1E+3", "1.5e-2", " 12 ", "-0"]),
 )
+
+
+class Plan:
+    """A sheet parser's plan for the tests: a policy per column (STRAY for the rest) from
+    ``start_row`` on; text starting with a digit looks like a line item."""
+
+    def __init__(self, start_row: int, policies: dict[int, int]) -> None:
+        self.start_row = start_row
+        self._policies = policies
+
+    def policy(self, column: int) -> int:
+        return self._policies.get(column, STRAY)
+
+    def line_like(self, kind: int, value: Any) -> bool:
+        return isinstance(value, str) and value[:1].isdigit()
 
 
 ODD_KINDS = ["shared-f", "empty-is", "empty-v", "escape", "charref", "date", "attrs"]

@@ -7,24 +7,13 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sheet_strategies import Plan
 
 from toolkit.xlsx.cells import BOOL, EMPTY, FLAG, FORMULA, KEEP, NUMBER, STRAY, TEXT, Cells
 from toolkit.xlsx.sheet import _apply_plan
 
 
-class _Plan:
-    def __init__(self, start_row: int, policies: dict[int, int]) -> None:
-        self.start_row = start_row
-        self._policies = policies
-
-    def policy(self, column: int) -> int:
-        return self._policies.get(column, STRAY)
-
-    def line_like(self, kind: int, value: Any) -> bool:
-        return isinstance(value, str) and value[:1].isdigit()
-
-
-def _reference(cells: Cells, plan: _Plan) -> Cells:
+def _reference(cells: Cells, plan: Plan) -> Cells:
     """The plain loop: every cell through ``Cells.add``, the plan from its start row on."""
     out = Cells(strays=cells.strays)
     for i in range(len(cells.rows)):
@@ -67,5 +56,5 @@ def _cells(cells: list[tuple[Any, ...]]) -> Cells:
 def test_applying_a_plan_keeps_what_adding_with_it_keeps(
     cells: list[tuple[Any, ...]], start: int, policies: dict[int, int]
 ) -> None:
-    plan = _Plan(start, policies)
+    plan = Plan(start, policies)
     assert _state(_apply_plan(_cells(cells), plan)) == _state(_reference(_cells(cells), plan))

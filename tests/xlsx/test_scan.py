@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sheet_strategies import NS, STRINGS, sheet_xml
+from sheet_strategies import NS, STRINGS, Plan, sheet_xml
 
 from toolkit.xlsx import sheet
 from toolkit.xlsx.cells import BOOL, ERROR, FLAG, FORMULA, KEEP, NUMBER, STRAY, TEXT, Cells
@@ -24,18 +24,6 @@ def test_the_compiled_step_is_built() -> None:
     from toolkit.xlsx import _scan
 
     assert sheet._scan is _scan
-
-
-class _Plan:
-    def __init__(self, start_row: int, policies: dict[int, int]) -> None:
-        self.start_row = start_row
-        self._policies = policies
-
-    def policy(self, column: int) -> int:
-        return self._policies.get(column, STRAY)
-
-    def line_like(self, kind: int, value: Any) -> bool:
-        return isinstance(value, str) and value[:1].isdigit()
 
 
 def _state(ws: Worksheet) -> tuple[Any, ...]:
@@ -88,9 +76,9 @@ def test_with_and_without_the_compiled_step_the_same_cells(xml: bytes) -> None:
 def test_a_plan_keeps_flags_and_counts_the_same(
     xml: bytes, start: int, policies: dict[int, int]
 ) -> None:
-    plan = _Plan(start, policies)
+    plan = Plan(start, policies)
 
-    def plan_for(cells: Cells, whole_below: int) -> _Plan:
+    def plan_for(cells: Cells, whole_below: int) -> Plan:
         return plan
 
     with pytest.MonkeyPatch.context() as mp:
