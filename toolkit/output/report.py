@@ -41,6 +41,7 @@ from toolkit.output.tables import (
     units_table,
     yes_no,
 )
+from toolkit.output.xlsxbulk import BLANK, NUMBER, STRING, BulkSheet, Typed
 from toolkit.safety import atomic_write, csv_safe
 from toolkit.template.layout import FIXED_CREATED  # fixed document dates: same batch, same bytes
 from toolkit.totals.rollup import UNIT_STATUSES, RollupSummary
@@ -245,45 +246,58 @@ class _Report:
         self.f_read_money = add({"border": 1, "num_format": "#,##0.00####"})
 
     # -- cells ----------------------------------------------------------------------
+    def typed(self, value: Any, total: bool = False, fmt: Any = None) -> Typed:
+        """How one value is written: numbers as numbers, everything else as inert text."""
+        text = fmt or (self.f_total_text if total else self.f_text)
+        if type(value) is str:  # most cells
+            return (STRING, value, text) if value else (BLANK, None, text)
+        if isinstance(value, Fen):
+            return NUMBER, value.fen / 100, self.f_total_money if total else self.f_money
+        if isinstance(value, Yuan):
+            return NUMBER, float(value.value), self.f_read_money
+        if isinstance(value, Share):
+            return NUMBER, value.value, self.f_total_share if total else self.f_share
+        if isinstance(value, bool):
+            return STRING, yes_no(value), fmt or self.f_text
+        if isinstance(value, numbers.Integral):
+            return NUMBER, int(value), self.f_total_int if total else self.f_int
+        value = plain_text(value)
+        return (STRING, value, text) if value else (BLANK, None, text)
+
     def cell(
         self, ws: Any, r: int, c: int, value: Any, total: bool = False, fmt: Any = None
     ) -> None:
-        """Write one typed value: numbers as numbers, everything else as inert text."""
-        if isinstance(value, Fen):
-            ws.write_number(r, c, value.fen / 100, self.f_total_money if total else self.f_money)
-        elif isinstance(value, Yuan):
-            ws.write_number(r, c, float(value.value), self.f_read_money)
-        elif isinstance(value, Share):
-            ws.write_number(r, c, value.value, self.f_total_share if total else self.f_share)
-        elif isinstance(value, bool):
-            ws.write_string(r, c, yes_no(value), fmt or self.f_text)
-        elif isinstance(value, numbers.Integral):
-            ws.write_number(r, c, int(value), self.f_total_int if total else self.f_int)
-        elif plain_text(value):
-            ws.write_string(
-                r, c, plain_text(value), fmt or (self.f_total_text if total else self.f_text)
-            )
+        """Write one value as ``typed`` says."""
+        kind, payload, style = self.typed(value, total, fmt)
+        if kind is NUMBER:
+            ws.write_number(r, c, payload, style)
+        elif kind is STRING:
+            ws.write_string(r, c, payload, style)
         else:
-            ws.write_blank(r, c, None, fmt or (self.f_total_text if total else self.f_text))
+            ws.write_blank(r, c, None, style)
 
     def table(
-        self, ws: Any, top: int, table: Table, total_last: bool = False, left: int = 0
+        self,
+        ws: Any,
+        top: int,
+        table: Table,
+        total_last: bool = False,
+        left: int = 0,
+        bulk: bool = False,
     ) -> int:
-        """Header at ``top``, rows below; returns the row after the table."""
+        """Header at ``top``, rows below; returns the row after the table. ``bulk``: the
+        rows are the ``BulkSheet``'s block, the last thing on the sheet (no total row)."""
         for c, head in enumerate(table.headers):
             ws.write_string(top, left + c, head, self.f_head)
+        if bulk:
+            if total_last:
+                raise ValueError("a bulk table has no total row")
+            ws.write_block(top + 1, left, table.rows, self.typed)
+            return top + len(table.rows) + 1
         for i, row in enumerate(table.rows, start=1):
             total = total_last and i == len(table.rows)
-            text = self.f_total_text if total else self.f_text
-            r = top + i
             for c, value in enumerate(row, start=left):
-                if type(value) is str:  # most cells: what ``cell`` does with text, inline
-                    if value:
-                        ws.write_string(r, c, value, text)
-                    else:
-                        ws.write_blank(r, c, None, text)
-                else:
-                    self.cell(ws, r, c, value, total)
+                self.cell(ws, top + i, c, value, total)
         return top + len(table.rows) + 1
 
     def widths(self, ws: Any, table: Table, left: int = 0, cap: int = 60) -> None:
@@ -474,9 +488,9 @@ class _Report:
 
     # -- 明细 -------------------------------------------------------------------------
     def detail_sheet(self) -> None:
-        ws = self.wb.add_worksheet(SHEET_DETAIL)
+        ws = self.wb.add_worksheet(SHEET_DETAIL, worksheet_class=BulkSheet)
         table = detail_table(self.s)
-        end = self.table(ws, 0, table)
+        end = self.table(ws, 0, table, bulk=True)
         self.widths(ws, table, cap=40)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(end - 1, 0), len(table.headers) - 1)
@@ -485,7 +499,7 @@ class _Report:
 
     # -- 问题 -------------------------------------------------------------------------
     def problems_sheet(self) -> None:
-        ws = self.wb.add_worksheet(SHEET_PROBLEMS)
+        ws = self.wb.add_worksheet(SHEET_PROBLEMS, worksheet_class=BulkSheet)
         rec = self.s.reconciliation
         rejected, issues = rejected_table(self.s), issues_table(self.s)
         ws.write_string(0, 0, f"一、未计入汇总的行：{rejected_summary(rec)}", self.f_section)
@@ -497,7 +511,7 @@ class _Report:
             f"二、问题清单：错误 {errors} 个，警告 {len(issues.rows) - errors} 个",
             self.f_section,
         )
-        self.table(ws, r + 1, issues)
+        self.table(ws, r + 1, issues, bulk=True)
         for c in range(max(len(rejected.headers), len(issues.headers))):
             values = [row[c] for t in (rejected, issues) for row in t.rows if c < len(row)]
             ws.set_column(c, c, display_width(values, floor=10, cap=50))
