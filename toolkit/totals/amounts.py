@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from toolkit.money import fen_sum, fen_to_yuan
+from toolkit.money import fen_sum, fen_to_yuan, int64_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -65,11 +65,33 @@ def _add_rejected(out: Amounts, read: Iterable[Any]) -> Amounts:
     return out
 
 
-def _amounts(frame: pd.DataFrame) -> Amounts:
-    accepted = frame["accepted"].to_numpy(dtype=bool)
-    out = Amounts(rows=len(frame), accepted_rows=int(accepted.sum()))
-    out.accepted_fen = fen_sum(frame["amount_fen"][accepted]) if out.accepted_rows else 0
-    return _add_rejected(out, frame["amount_read"][~accepted].tolist())
+class _Columns:
+    """The three columns an ``Amounts`` needs, taken out of the frame once: a batch's
+    per-file amounts were a groupby with a DataFrame slice and a ``fen_sum`` per file."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        import numpy as np
+
+        self.accepted = frame["accepted"].to_numpy(dtype=bool)
+        self.fen = frame["amount_fen"]
+        self.read = frame["amount_read"].tolist()
+        self.wide = None  # int64 fen (0 where missing) when no sum of them can wrap
+        known = self.fen.dropna()
+        if int64_safe(known.astype("int64") if len(known) else known):
+            self.wide = self.fen.fillna(0).to_numpy(dtype=np.int64)
+
+    def amounts(self, at: Any) -> Amounts:
+        """``Amounts`` of the rows at positions ``at``."""
+        accepted = self.accepted[at]
+        out = Amounts(rows=len(at), accepted_rows=int(accepted.sum()))
+        if out.accepted_rows:
+            taken = at[accepted]
+            wide = self.wide
+            out.accepted_fen = (
+                int(wide[taken].sum()) if wide is not None else fen_sum(self.fen.iloc[taken])
+            )
+        read = self.read
+        return _add_rejected(out, [read[i] for i in at[~accepted]])
 
 
 def rows_amounts(rows: Sequence[tuple[Any, ...]]) -> Amounts:
@@ -88,13 +110,16 @@ def file_amounts(frame: pd.DataFrame, paths: list[str]) -> dict[str, Amounts]:
     """``Amounts`` per file (every path listed, with zeros for files without rows)."""
     out = {p: Amounts() for p in paths}
     if len(frame):
-        for path, group in frame.groupby("file", sort=False):
-            out[str(path)] = _amounts(group)
+        columns = _Columns(frame)
+        for path, at in frame.groupby("file", sort=False).indices.items():
+            out[str(path)] = columns.amounts(at)
     return out
 
 
 def total_amounts(frame: pd.DataFrame) -> Amounts:
-    return _amounts(frame) if len(frame) else Amounts()
+    import numpy as np
+
+    return _Columns(frame).amounts(np.arange(len(frame))) if len(frame) else Amounts()
 
 
 def amounts_json(a: Amounts) -> dict[str, Any]:
