@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from toolkit.xlsx import preflight
+from toolkit.xlsx import preflight, smallxml
 from toolkit.xlsx.preflight import (
     RATIO_FLOOR,
     Deadline,
@@ -50,19 +50,13 @@ class WorkbookInfo:
         return next((s for s in self.sheets if s.name == name), None)
 
 
-def _parse_xml(data: bytes) -> Any:
-    import defusedxml.ElementTree as SafeET
-
+def _elements(data: bytes) -> tuple[smallxml.Element, ...]:
     try:
-        return SafeET.fromstring(data)
+        return smallxml.elements(data)
     except Exception as exc:
         raise FileProblem(
             "unreadable", f"工作簿部件 XML 格式错误（{type(exc).__name__}）"
         ) from None
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
 
 
 def resolve_target(base: str, target: str) -> str:
@@ -155,8 +149,8 @@ class Package:
         if name not in self.infos:
             return {}
         out = {}
-        for el in _parse_xml(self.read(name)):
-            if _local(el.tag) == "Relationship":
+        for el in _elements(self.read(name)):
+            if el.depth == 1 and smallxml.local(el.tag) == "Relationship":
                 target = el.get("Target", "")
                 external = el.get("TargetMode") == "External"
                 resolved = target if external else resolve_target(part, target)
@@ -178,15 +172,12 @@ class Package:
             raise FileProblem("unreadable", "工作簿缺少必要部件 xl/workbook.xml")
         rels = self._rels(part)
         info = WorkbookInfo()
-        root = _parse_xml(self.read(part))
-        sheet_index: list[str] = []
-        for el in root.iter():
-            tag = _local(el.tag)
+        for el in _elements(self.read(part)):
+            tag = smallxml.local(el.tag)
             if tag == "sheet":
                 rid = el.get(f"{{{NS_DOCREL}}}id") or el.get("id") or ""
                 target = rels.get(rid, ("", ""))[1]
                 name = el.get("name", "")
-                sheet_index.append(name)
                 info.sheets.append(
                     SheetInfo(
                         name, target if target in self.infos else "", el.get("state", "visible")
@@ -205,12 +196,17 @@ class Package:
         part = "docProps/custom.xml"
         if part not in self.infos:
             return {}
-        out: dict[str, str] = {}
-        for el in _parse_xml(self.read(part)):
-            name = el.get("name", "")
-            if name.startswith(prefix):
-                out[name[len(prefix) :]] = "".join(child.text or "" for child in el).strip()
-        return out
+        values: dict[str, list[str]] = {}
+        current: list[str] | None = None  # the text of the property's value elements
+        for el in _elements(self.read(part)):
+            if el.depth == 1:
+                name = el.get("name") or ""
+                current = None
+                if name.startswith(prefix):  # a name given twice: the last one counts
+                    current = values[name[len(prefix) :]] = []
+            elif el.depth == 2 and current is not None:
+                current.append(el.text or "")
+        return {name: "".join(texts).strip() for name, texts in values.items()}
 
     def _workbook_rel(self, suffix: str) -> str | None:
         for kind, target in self._rels(self.workbook_part).values():

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.xlsx import smallxml
 from toolkit.xlsx.cells import (
     BOOL,
     DATE,
@@ -562,14 +563,12 @@ def _check_bounds(ws: Worksheet) -> None:
 def _read_frame(ws: Worksheet, frame: bytes) -> None:
     """cols, sheetPr, sheetFormatPr, autoFilter and mergeCells from the document without
     its cell data, parsed by defusedxml (no DTD, no entities)."""
-    import defusedxml.ElementTree as SafeET
-
     try:
-        root = SafeET.fromstring(frame)
+        parsed = smallxml.elements(frame)
     except Exception as exc:
         raise SheetError(f"工作表 XML 格式错误（{type(exc).__name__}）") from None
-    for el in root.iter():
-        _frame_element(ws, _local(el.tag), el.attrib)
+    for el in parsed:
+        _frame_element(ws, smallxml.local(el.tag), el.attrib)
 
 
 def _frame_element(ws: Worksheet, tag: str, attrs: Any) -> None:
@@ -592,10 +591,6 @@ def _frame_element(ws: Worksheet, tag: str, attrs: Any) -> None:
         rng = parse_range(attrs.get("ref", ""))
         if rng is not None:
             ws.merged.append(rng)
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
 def attr_true(value: Any) -> bool:
