@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -59,6 +59,7 @@ def _elements(data: bytes) -> tuple[smallxml.Element, ...]:
         ) from None
 
 
+@lru_cache(maxsize=1024)
 def resolve_target(base: str, target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
@@ -92,6 +93,7 @@ class Package:
                 raise
         self.infos = {i.filename: i for i in self.zf.infolist()}
         self.inflated = 0  # bytes inflated so far, against max_uncompressed_bytes
+        self._rels_of: dict[str, dict[str, tuple[str, str]]] = {}
 
     def __enter__(self) -> Package:
         return self
@@ -143,7 +145,12 @@ class Package:
         return b"".join(self.chunks(part))
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
-        """Relationship id -> (type, target part) for ``part``."""
+        """Relationship id -> (type, target part) for ``part`` (read once per package)."""
+        if part not in self._rels_of:
+            self._rels_of[part] = self._read_rels(part)
+        return self._rels_of[part]
+
+    def _read_rels(self, part: str) -> dict[str, tuple[str, str]]:
         p = PurePosixPath(part)
         name = str(p.parent / "_rels" / (p.name + ".rels")).lstrip("./")
         if name not in self.infos:
