@@ -7,10 +7,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
-
 from toolkit.catalog import Catalog
-from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult, Rows
 
 
 def make_row(catalog: Catalog, file: str, unit: str | None, code: str | None, fen: Any, **kw: Any):
@@ -52,12 +50,14 @@ def make_result(
         for row in rows:
             seen.setdefault(row["file"], FileResult(row["file"], unit=row["unit"], year=2027))
         files = seen.values()
-    frame = pd.DataFrame.from_records(rows, columns=list(ROW_COLUMNS))
-    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
-    frame["accepted"] = frame["accepted"].astype(bool)
-    frame["hidden"] = frame["hidden"].fillna(False).astype(bool)
-    frame["amount_read"] = frame["amount_read"].astype(object)
-    return CheckResult(catalog=catalog, files=list(files), all_rows=frame)
+    files = list(files)
+    parts = []
+    for f in files:  # each file's rows, in the order given
+        mine = [row for row in rows if row["file"] == f.path]
+        parts.append(Rows({c: [row.get(c) for row in mine] for c in ROW_COLUMNS}))
+    if sum(len(p) for p in parts) != len(rows):
+        raise ValueError("a row names a file that is not among the files")
+    return CheckResult(catalog=catalog, files=files, parts=parts)
 
 
 def random_rows(catalog: Catalog, seed: int, n: int = 300) -> list[dict[str, Any]]:

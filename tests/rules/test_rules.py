@@ -482,7 +482,7 @@ def test_check_one_is_check_of_that_file_without_the_frame(tmp_path: Path) -> No
 
     from toolkit.output.render import file_json, files_json
     from toolkit.rules.batch import check_one
-    from toolkit.totals.amounts import rows_amounts
+    from toolkit.totals.amounts import batch_amounts, rows_amounts, total_amounts
 
     rows = [
         line(),
@@ -507,3 +507,4 @@ def test_check_one_is_check_of_that_file_without_the_frame(tmp_path: Path) -> No
     assert [tuple(map(plain, t)) for t in tuples] == [tuple(map(plain, t)) for t in framed]
     assert len(tuples) == 6
     assert file_json(fr, rows_amounts(tuples)) == files_json(whole)[0]
+    assert batch_amounts(whole) == total_amounts(whole.all_rows) == rows_amounts(tuples)

@@ -1,4 +1,5 @@
-"""Per-file and batch amounts equal a plain row-by-row tally in Python ints and Decimals."""
+"""Per-file and batch amounts equal a plain row-by-row tally in Python ints and Decimals,
+whether taken from each file's rows (check's output) or from a frame (the roll-up's)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toolkit.money import INT64_MAX
-from toolkit.totals.amounts import Amounts, file_amounts, total_amounts
+from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult, Rows
+from toolkit.totals.amounts import Amounts, batch_amounts, file_amounts, total_amounts
 
 FILES = ["a.xlsx", "b.xlsx", "c.xlsx", None]
 
@@ -50,24 +52,40 @@ def _frame(rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     return frame
 
 
+def _result(rows: list[tuple[Any, ...]], paths: list[str]) -> CheckResult:
+    """A check of ``paths`` whose files hold ``rows`` (a row with no file: none of them)."""
+    parts = []
+    for p in paths:
+        mine = [r for r in rows if r[0] == p]
+        columns: dict[str, list[Any]] = {c: [None] * len(mine) for c in ROW_COLUMNS}
+        columns["row"] = list(range(4, 4 + len(mine)))
+        for c, k in (("file", 0), ("accepted", 1), ("amount_fen", 2), ("amount_read", 3)):
+            columns[c] = [r[k] for r in mine]
+        parts.append(Rows(columns))
+    return CheckResult(catalog=None, files=[FileResult(p) for p in paths], parts=parts)  # type: ignore[arg-type]
+
+
+PATHS = ["a.xlsx", "b.xlsx", "c.xlsx", "none.xlsx"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(rows=st.lists(row, max_size=40))
 def test_file_amounts_equal_a_row_by_row_tally(rows: list[tuple[Any, ...]]) -> None:
-    paths = ["a.xlsx", "b.xlsx", "c.xlsx", "none.xlsx"]
-    expected = {p: Amounts() for p in paths} | _reference(rows)
-    assert file_amounts(_frame(rows), paths) == expected
+    expected = {p: Amounts() for p in PATHS} | _reference(rows)
+    assert file_amounts(_result(rows, PATHS)) == expected
 
 
 @settings(max_examples=150, deadline=None)
 @given(rows=st.lists(row, max_size=40))
-def test_total_amounts_equal_a_row_by_row_tally(rows: list[tuple[Any, ...]]) -> None:
+def test_batch_and_frame_amounts_equal_a_row_by_row_tally(rows: list[tuple[Any, ...]]) -> None:
     everything = [("all", *r[1:]) for r in rows]
-    expected = _reference(everything).get("all", Amounts())
-    assert total_amounts(_frame(rows)) == expected
+    assert total_amounts(_frame(rows)) == _reference(everything).get("all", Amounts())
+    filed = [("all", *r[1:]) for r in rows if r[0] is not None]
+    assert batch_amounts(_result(rows, PATHS)) == _reference(filed).get("all", Amounts())
 
 
 def test_sums_that_could_pass_int64_are_taken_in_python_ints() -> None:
     big = INT64_MAX // 2
     rows = [("a.xlsx", True, big, Decimal(0))] * 3
-    got = file_amounts(_frame(rows), ["a.xlsx"])["a.xlsx"]
-    assert got.accepted_fen == 3 * big  # past 2**63: numpy would have wrapped
+    assert total_amounts(_frame(rows)).accepted_fen == 3 * big  # numpy would have wrapped
+    assert file_amounts(_result(rows, ["a.xlsx"]))["a.xlsx"].accepted_fen == 3 * big

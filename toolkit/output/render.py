@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit.issues import Severity
 from toolkit.money import fen_display, yuan_display
 from toolkit.rules import registry
-from toolkit.totals.amounts import Amounts, amounts_json, file_amounts, total_amounts
+from toolkit.totals.amounts import Amounts, amounts_json, batch_amounts, file_amounts
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.result import CheckResult, FileResult
@@ -77,7 +77,7 @@ def file_json(f: FileResult, a: Amounts) -> dict[str, Any]:
 
 def files_json(result: CheckResult) -> list[dict[str, Any]]:
     """The ``files`` block of the JSON output: one object per workbook, issues included."""
-    amounts = file_amounts(result.all_rows, [f.path for f in result.files])
+    amounts = file_amounts(result)
     return [file_json(f, amounts[f.path]) for f in result.files]
 
 
@@ -90,7 +90,7 @@ def summary_json(result: CheckResult) -> dict[str, Any]:
         "files_ok": statuses.count("ok"),
         "files_with_errors": statuses.count("errors"),
         "files_unreadable": statuses.count("unreadable"),
-        **amounts_json(total_amounts(result.all_rows)),
+        **amounts_json(batch_amounts(result)),
     }
 
 
@@ -131,7 +131,7 @@ def rejected_text(a: Amounts) -> str:
 
 def render_text(result: CheckResult) -> str:
     """Chinese report: by file, then by rule (errors first), cells listed; summaries."""
-    amounts = file_amounts(result.all_rows, [f.path for f in result.files])
+    amounts = file_amounts(result)
     cat = result.catalog
     out = [f"检查 {len(result.files)} 个文件，目录：{cat.title}（{cat.id} 版本 {cat.version}）", ""]
     for f in result.files:
@@ -160,7 +160,7 @@ def render_text(result: CheckResult) -> str:
         )
         out.append("")
     s = summary_json(result)
-    total = total_amounts(result.all_rows)
+    total = batch_amounts(result)
     out.append(
         f"总计：{s['files']} 个文件（通过 {s['files_ok']}，有错误 {s['files_with_errors']}，"
         f"无法读取 {s['files_unreadable']}）；读取 {total.rows} 行，采用 {total.accepted_rows} 行，"

@@ -145,7 +145,6 @@ def check(
     ``progress(done, total, path)``, if given, is called after each file (a progress bar).
     """
     from toolkit.catalog import Catalog, load_catalog
-    from toolkit.rules.rows import rows_frame
 
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     opts = CheckOptions.make(**options)
@@ -156,7 +155,7 @@ def check(
     return CheckResult(
         catalog=cat,
         files=[r for r, _ in results],
-        all_rows=rows_frame([rows for _, rows in results]),
+        parts=[rows for _, rows in results],
     )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
 from typing import TYPE_CHECKING, Any, overload
 
 from toolkit.issues import Issue
@@ -156,14 +158,46 @@ class FileResult:
         return len(self.issues) - self.errors
 
 
+def rows_frame(parts: Sequence[Rows]) -> pd.DataFrame:
+    """The files' rows, in order -> DataFrame (amount_fen Int64, row int64, year Int64,
+    flags bool), built a column at a time."""
+    import pandas as pd
+
+    if sum(len(p) for p in parts):
+        data = {c: list(chain.from_iterable(p.column(c) for p in parts)) for c in ROW_COLUMNS}
+        frame = pd.DataFrame(data, columns=list(ROW_COLUMNS))
+    else:  # the columns' dtypes as the records of no rows give them (object, not float)
+        frame = pd.DataFrame.from_records([], columns=list(ROW_COLUMNS))
+    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
+    frame["row"] = frame["row"].astype("int64")
+    frame["year"] = frame["year"].astype("Int64")
+    frame["accepted"] = frame["accepted"].astype(bool)
+    frame["hidden"] = frame["hidden"].astype(bool)
+    frame["amount_read"] = frame["amount_read"].astype(object)
+    return frame
+
+
 @dataclass
 class CheckResult:
-    """The outcome of ``toolkit.check``: files, every row read, and every issue."""
+    """The outcome of ``toolkit.check``: files, every row read, and every issue.
+
+    ``parts`` holds each file's rows (``parts[i]`` belongs to ``files[i]``); the
+    DataFrame ``all_rows`` is made from them when first asked for, so a caller that only
+    wants the per-file results and amounts (``check --format json``) never builds it."""
 
     catalog: Catalog
     files: list[FileResult]
-    all_rows: pd.DataFrame  # ROW_COLUMNS, one row per line item read, accepted or not
+    parts: list[Rows]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.parts) != len(self.files):
+            raise ValueError("one Rows per file")
+
+    @cached_property
+    def all_rows(self) -> pd.DataFrame:
+        """ROW_COLUMNS, one row per line item read, accepted or not."""
+        return rows_frame(self.parts)
 
     @property
     def rows(self) -> pd.DataFrame:

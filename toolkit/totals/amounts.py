@@ -9,7 +9,7 @@ for the batch: read = accepted + rejected positive + rejected negative.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,8 @@ from toolkit.money import fen_sum, fen_to_yuan, int64_safe
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from toolkit.rules.result import CheckResult, Rows
 
 ZERO = Decimal(0)
 
@@ -66,8 +68,8 @@ def _add_rejected(out: Amounts, read: Iterable[Any]) -> Amounts:
 
 
 class _Columns:
-    """The three columns an ``Amounts`` needs, taken out of the frame once: a batch's
-    per-file amounts were a groupby with a DataFrame slice and a ``fen_sum`` per file."""
+    """The three columns an ``Amounts`` needs, taken out of the frame once (numpy int64
+    sums where no sum can wrap)."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         import numpy as np
@@ -94,29 +96,30 @@ class _Columns:
         return _add_rejected(out, [read[i] for i in at[~accepted]])
 
 
-def rows_amounts(rows: Sequence[tuple[Any, ...]]) -> Amounts:
-    """``Amounts`` of one file's row tuples (``ROW_COLUMNS``), without a DataFrame: the
-    same numbers ``file_amounts`` gives for that file."""
-    from toolkit.rules.result import ROW_COLUMNS
-
-    ok, fen, read = (ROW_COLUMNS.index(c) for c in ("accepted", "amount_fen", "amount_read"))
-    accepted = [r for r in rows if r[ok]]
-    out = Amounts(rows=len(rows), accepted_rows=len(accepted))
-    out.accepted_fen = sum(int(r[fen]) for r in accepted if r[fen] is not None)
-    return _add_rejected(out, (r[read] for r in rows if not r[ok]))
+def rows_amounts(rows: Rows) -> Amounts:
+    """``Amounts`` of one file's rows, from its columns (Python ints: no sum can wrap)."""
+    accepted = rows.column("accepted")
+    fen, read = rows.column("amount_fen"), rows.column("amount_read")
+    out = Amounts(rows=len(rows), accepted_rows=accepted.count(True))
+    out.accepted_fen = sum([f for ok, f in zip(accepted, fen, strict=True) if ok and f])
+    return _add_rejected(out, [r for ok, r in zip(accepted, read, strict=True) if not ok])
 
 
-def file_amounts(frame: pd.DataFrame, paths: list[str]) -> dict[str, Amounts]:
-    """``Amounts`` per file (every path listed, with zeros for files without rows)."""
-    out = {p: Amounts() for p in paths}
-    if len(frame):
-        columns = _Columns(frame)
-        for path, at in frame.groupby("file", sort=False).indices.items():
-            out[str(path)] = columns.amounts(at)
+def file_amounts(result: CheckResult) -> dict[str, Amounts]:
+    """``Amounts`` per file of a check, from each file's rows (no DataFrame is built)."""
+    return {f.path: rows_amounts(p) for f, p in zip(result.files, result.parts, strict=True)}
+
+
+def batch_amounts(result: CheckResult) -> Amounts:
+    """``Amounts`` of the whole check: its files' added up."""
+    out = Amounts()
+    for a in file_amounts(result).values():
+        out.add(a)
     return out
 
 
 def total_amounts(frame: pd.DataFrame) -> Amounts:
+    """``Amounts`` of a ``ROW_COLUMNS`` frame's rows (the roll-up's effective rows)."""
     import numpy as np
 
     return _Columns(frame).amounts(np.arange(len(frame))) if len(frame) else Amounts()

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.rules.result import ROW_COLUMNS, Rows
-from toolkit.rules.rows import rows_frame
+from toolkit.rules.result import ROW_COLUMNS, Rows, rows_frame
 
 _TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "项目", "1"]))
 _ROW = st.fixed_dictionaries(
