@@ -158,23 +158,27 @@ class FileResult:
         return len(self.issues) - self.errors
 
 
+_TYPED = {"row": "int64", "year": "Int64", "amount_fen": "Int64", "hidden": bool, "accepted": bool}
+
+
 def rows_frame(parts: Sequence[Rows]) -> pd.DataFrame:
     """The files' rows, in order -> DataFrame (amount_fen Int64, row int64, year Int64,
-    flags bool), built a column at a time."""
+    flags bool, amount_read object), built a column at a time, typed as it is made."""
     import pandas as pd
 
-    if sum(len(p) for p in parts):
-        data = {c: list(chain.from_iterable(p.column(c) for p in parts)) for c in ROW_COLUMNS}
-        frame = pd.DataFrame(data, columns=list(ROW_COLUMNS))
-    else:  # the columns' dtypes as the records of no rows give them (object, not float)
+    if not sum(len(p) for p in parts):  # the dtypes the records of no rows give, then typed
         frame = pd.DataFrame.from_records([], columns=list(ROW_COLUMNS))
-    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
-    frame["row"] = frame["row"].astype("int64")
-    frame["year"] = frame["year"].astype("Int64")
-    frame["accepted"] = frame["accepted"].astype(bool)
-    frame["hidden"] = frame["hidden"].astype(bool)
-    frame["amount_read"] = frame["amount_read"].astype(object)
-    return frame
+        return frame.astype({**_TYPED, "amount_read": object})
+    data: dict[str, Any] = {}
+    for c in ROW_COLUMNS:
+        values = list(chain.from_iterable(p.column(c) for p in parts))
+        if c in _TYPED:
+            data[c] = pd.array(values, dtype=_TYPED[c])
+        elif c == "amount_read":
+            data[c] = pd.Series(values, dtype=object)
+        else:
+            data[c] = values
+    return pd.DataFrame(data, columns=list(ROW_COLUMNS))
 
 
 @dataclass

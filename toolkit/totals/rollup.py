@@ -163,20 +163,34 @@ def rollup(
         raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
     rows = effective_rows(result, strict)
     unit_order = received_units(result, rows, units) if by_unit else None
-    return _rollup(result.catalog, rows, level, unit_order)
+    return _rollup(result.catalog, _keyed(result.catalog, rows), level, unit_order)
+
+
+def _keyed(cat: Catalog, rows: pd.DataFrame) -> pd.DataFrame:
+    """The accepted rows' keys and fen, taken out once for every table of a roll-up:
+    ``unit`` as the checker compares it (``NO_UNIT`` for none), ``code``, ``level1``,
+    ``level2``, ``level3`` and ``amount_fen``."""
+    import pandas as pd
+
+    acc = rows.loc[rows["accepted"], ["unit", "code", "level1", "level2", "amount_fen"]]
+    return pd.DataFrame(
+        {
+            "unit": mapped(acc["unit"], _unit_label),
+            "code": acc["code"],
+            "level1": acc["level1"],
+            "level2": acc["level2"],
+            "level3": _level3(cat, acc["code"]),
+            "amount_fen": acc["amount_fen"],
+        }
+    )
 
 
 def _rollup(
-    cat: Catalog, rows: pd.DataFrame, level: int, unit_order: list[str] | None
+    cat: Catalog, accepted: pd.DataFrame, level: int, unit_order: list[str] | None
 ) -> pd.DataFrame:
-    """``rollup`` over rows already marked (``effective_rows``); by unit when units are given."""
+    """``rollup`` over the accepted rows' keys (``_keyed``); by unit when units are given."""
     import pandas as pd
 
-    accepted = rows[rows["accepted"]].copy()
-    if unit_order is not None:
-        accepted["unit"] = mapped(accepted["unit"], _unit_label)
-    if level == 3:
-        accepted["level3"] = _level3(cat, accepted["code"])
     key = LEVEL_KEYS[level]
     entries = cat.level(level)
     grand = fen_sum(accepted["amount_fen"])
@@ -290,8 +304,9 @@ def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
 def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation:
     from toolkit.totals.amounts import total_amounts
 
-    acc = rows[rows["accepted"]]
-    rej = rows[~rows["accepted"]]
+    ok = rows["accepted"].to_numpy(dtype=bool)
+    acc = rows.loc[ok, ["code", "level1", "level2", "amount_fen"]]
+    rejected = int((~ok).sum())
     money = total_amounts(rows)
     fen_acc = money.accepted_fen
     grand = fen_acc
@@ -310,7 +325,7 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
     l1_left, l1_right, l1_fail = _balance(cat.level(1), level2_under, level1, level2)
     read = _read_yuan(rows)
     checks = (
-        Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + len(rej), "rows"),
+        Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + rejected, "rows"),
         Check(
             "amounts",
             "读取金额 = 计入金额 + 剔除的正数金额 + 剔除的负数金额",
@@ -330,7 +345,7 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
     return Reconciliation(
         rows_read=len(rows),
         rows_accepted=len(acc),
-        rows_rejected=len(rej),
+        rows_rejected=rejected,
         fen_accepted=fen_acc,
         rows_without_amount=money.unreadable_rows,
         grand_total_fen=grand,
@@ -344,14 +359,11 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
 def _read_yuan(rows: pd.DataFrame) -> Decimal:
     """Every readable amount as read, summed on its own (not from the accepted and
     rejected sums it is checked against): fen where exact, else the amount read."""
-    total = Decimal(0)
-    exact = 0
-    for fen, read in zip(rows["amount_fen"].tolist(), rows["amount_read"].tolist(), strict=True):
-        if not is_missing(fen):
-            exact += int(fen)
-        elif not is_missing(read):
-            total += read
-    return total + fen_to_yuan(exact)
+    fen = rows["amount_fen"]
+    inexact = fen.isna().to_numpy(dtype=bool)
+    read = rows.loc[inexact, "amount_read"].tolist()
+    total = sum((r for r in read if not is_missing(r)), Decimal(0))
+    return total + fen_to_yuan(fen_sum(fen))
 
 
 # -- who submitted ------------------------------------------------------------------------
@@ -523,16 +535,17 @@ def summarize(
     cat = result.catalog
     rows = effective_rows(result, strict)
     unit_order = received_units(result, rows, expected)
+    keyed = _keyed(cat, rows)
     return RollupSummary(
         result=result,
         strict=strict,
         units=expected,
         rows=rows,
-        level1=_rollup(cat, rows, 1, None),
-        level2=_rollup(cat, rows, 2, None),
-        level3=_rollup(cat, rows, 3, None),
-        unit_level1=_rollup(cat, rows, 1, unit_order),
-        unit_level2=_rollup(cat, rows, 2, unit_order),
+        level1=_rollup(cat, keyed, 1, None),
+        level2=_rollup(cat, keyed, 2, None),
+        level3=_rollup(cat, keyed, 3, None),
+        unit_level1=_rollup(cat, keyed, 1, unit_order),
+        unit_level2=_rollup(cat, keyed, 2, unit_order),
         submissions=_submissions(result, rows, expected),
         files=_files_table(result, rows),
         reconciliation=_reconcile(cat, rows, strict),
