@@ -53,3 +53,37 @@ def test_an_amount_with_more_digits_than_decimal_keeps_is_stopped_not_rounded() 
     got = V.judge_amount(d, "元", 10**11)
     assert (got.status, got.fen, got.read) == (V.PRECISION, None, d)
     assert V.judge_amount(Decimal("100.000000000000000000000000000"), "元", 10**11).fen == 10000
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=_TEXTS, cap=st.sampled_from([0, 100, 10**11, 10**15]))
+def test_the_plain_yuan_path_judges_as_the_general_path(text: str, cap: int) -> None:
+    """A number cell in a 元 form: ``plain_yuan`` gives what ``number_text_decimal`` then
+    ``judge_amount`` give (status, fen, and the decimal with its exponent), or stands aside."""
+    from toolkit.rules import values as V
+
+    fast = V.plain_yuan(text, cap)
+    if fast is None:
+        return
+    d = number_text_decimal(text)
+    assert d is not None
+    want = V.judge_amount(d, "元", cap)
+    assert fast[0].as_tuple() == d.as_tuple(), text
+    assert (fast[1].status, fast[1].fen, fast[1].as_text) == (want.status, want.fen, False)
+    assert fast[1].read.as_tuple() == want.read.as_tuple()  # type: ignore[union-attr]
+
+
+def test_the_plain_yuan_path_takes_the_common_cells() -> None:
+    from toolkit.rules import values as V
+
+    for text, fen in (
+        ("0", 0),
+        ("12.5", 1250),
+        ("12.05", 1205),
+        ("9999999999999.99", 999999999999999),
+    ):
+        got = V.plain_yuan(text, 10**15)
+        assert got is not None and got[1].fen == fen, text
+    assert V.plain_yuan("1.234", 10**15) is None  # three decimals: the general path
+    assert V.plain_yuan("1e5", 10**15) is None
+    assert V.plain_yuan("12.5", 100)[1].status == V.TOO_LARGE  # type: ignore[index]

@@ -175,16 +175,18 @@ def _amounts(f: Frame) -> None:
     kinds = col.kinds.tolist()
     fmt = f.sub.formats
     decimals = f.number_decimals
+    plain = unit == "元"
     for i, (k, value) in enumerate(zip(kinds, col.values, strict=True)):
         base = k & KIND_MASK
         if base == NUMBER:
-            d = decimals[value] = V.number_text_decimal(value)
+            fast = V.plain_yuan(value, cap) if plain else None
+            d = decimals[value] = V.number_text_decimal(value) if fast is None else fast[0]
             if d is None:
                 out[i] = V.Amount(V.NOT_NUMBER, None, None)
             elif i < len(fmt) and fmt[i].is_date and not k & FORMULA:
                 out[i] = V.Amount(V.NOT_NUMBER, None, None)  # a date, shown as one
             else:
-                out[i] = V.judge_amount(d, unit, cap)
+                out[i] = V.judge_amount(d, unit, cap) if fast is None else fast[1]
         elif base == TEXT and value and not value.isspace():
             d, status = V.text_decimal(value, unit)
             out[i] = (

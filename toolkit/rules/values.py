@@ -103,6 +103,25 @@ def judge_amount(d: Decimal, unit: str, cap_fen: int, as_text: bool = False) -> 
     return Amount(OK, fen, read, as_text)
 
 
+# a number cell in a 元 form holding whole 元 and fen, the cell nearly every row has: at most
+# 13 digits before the point (under MAX_EXACT_FEN) and 2 after
+_PLAIN_YUAN = re.compile(r"(0|[1-9][0-9]{0,12})(?:\.([0-9]{1,2}))?")
+
+
+def plain_yuan(text: str, cap_fen: int) -> tuple[Decimal, Amount] | None:
+    """``number_text_decimal`` and then ``judge_amount`` in a 元 form, for a number cell's
+    stored text of at most two decimals: its fen are its digits. None for any other text
+    (the general path judges it); a property test holds the two paths together."""
+    m = _PLAIN_YUAN.fullmatch(text)
+    if m is None:
+        return None
+    whole, frac = m.group(1), m.group(2) or ""
+    short = frac.rstrip("0")
+    d = Decimal(f"{whole}.{short}") if short else Decimal(int(whole))
+    fen = int(whole) * 100 + int(frac.ljust(2, "0"))
+    return d, Amount(OK if fen <= cap_fen else TOO_LARGE, fen, d)
+
+
 # -- codes --------------------------------------------------------------------------------------
 # the first word; a code typed straight before its Chinese name (033A0101居家养老服务) ends there
 _CODE_TOKEN = re.compile(r"[0-9A-Za-z]+(?=[\u4e00-\u9fff])|[^\s\-_:：、.·]+")
