@@ -211,9 +211,10 @@ def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table
     ]
     in_range = (idx.rows > h) & (idx.rows < end)
     data = in_range & idx.in_columns(inputs) & ((idx.kinds != EMPTY) | ((idx.kinds & FORMULA) != 0))
-    rows = np.unique(idx.rows[data])
     earlier_totals = set(totals[:-1])
-    rows = [int(r) for r in rows if int(r) not in earlier_totals and int(r) not in subtotals]
+    rows = np.unique(idx.rows[data]).tolist()
+    if earlier_totals or subtotals:
+        rows = [r for r in rows if r not in earlier_totals and r not in subtotals]
     columns = _columns(idx, header, rows)
     regions, units_found = _regions(ws, idx, header, h, end, total_row, signature_row, signature)
     return Table(

@@ -115,11 +115,21 @@ def plain_yuan(text: str, cap_fen: int) -> tuple[Decimal, Amount] | None:
     m = _PLAIN_YUAN.fullmatch(text)
     if m is None:
         return None
-    whole, frac = m.group(1), m.group(2) or ""
-    short = frac.rstrip("0")
-    d = Decimal(f"{whole}.{short}") if short else Decimal(int(whole))
-    fen = int(whole) * 100 + int(frac.ljust(2, "0"))
-    return d, Amount(OK if fen <= cap_fen else TOO_LARGE, fen, d)
+    whole, frac = m.groups()
+    if frac is None:
+        d, fen = Decimal(whole), int(whole) * 100
+    else:
+        fen = int(whole + frac) * (10 if len(frac) == 1 else 1)
+        if frac[-1] != "0":
+            d = Decimal(text)
+        else:  # 12.50, 12.0: the shortest round trip drops the zeros
+            short = frac.rstrip("0")
+            d = Decimal(f"{whole}.{short}") if short else Decimal(whole)
+    # tuple.__new__: the NamedTuple's own __new__ is a Python call, once per row
+    return d, _TUPLE_NEW(Amount, (OK if fen <= cap_fen else TOO_LARGE, fen, d, False))
+
+
+_TUPLE_NEW = tuple.__new__
 
 
 # -- codes --------------------------------------------------------------------------------------
