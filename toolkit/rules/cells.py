@@ -225,8 +225,15 @@ def _format_words(fmt: NumberFormat, unit: str) -> str:
 )  # fmt: skip
 def _amount_format(f: Frame, name: str) -> Mask:
     mask = np.zeros(f.n, bool)
-    for i, a in enumerate(f.amounts):
-        if a is not None and a.status == V.OK and not a.as_text and _format_problem(f, i):
+    formats, unit = f.formats, f.unit
+    words: dict[int, str] = {}  # id of a row's format -> _format_words (a form has a few)
+    for i, a in enumerate(f.amounts[: len(formats)]):
+        if a is None or a.status != V.OK or a.as_text or (fmt := formats[i]) is None:
+            continue
+        said = words.get(id(fmt))
+        if said is None:
+            said = words[id(fmt)] = _format_words(fmt, unit)
+        if said:
             mask[i] = True
     return mask
 
