@@ -48,7 +48,7 @@ class Column:
 
     kinds: np.ndarray  # uint8 per row: toolkit.xlsx.cells kinds, EMPTY where no cell
     values: list[Any]
-    styles: np.ndarray  # int per row
+    styles: np.ndarray  # the cell's style index per row (int32, as the sheet gives them)
     formulas: dict[int, str]  # row position -> formula text
 
     def kind(self, i: int) -> int:
@@ -373,7 +373,7 @@ def _columns(idx: _Index, header: Header, rows: list[int]) -> dict[str, Column]:
         sel, pos = sel[hit], pos[hit]
         kinds = np.zeros(n, dtype=np.uint8)
         kinds[pos] = idx.kinds[sel]
-        styles = np.zeros(n, dtype=np.int64)
+        styles = np.zeros(n, dtype=styles_all.dtype)  # int32 (a 200,000-row table: 15 columns)
         styles[pos] = styles_all[sel]
         picked = _pick(cells.values, sel.tolist())
         if len(sel) == n and np.array_equal(pos, np.arange(n)):  # a cell in every row

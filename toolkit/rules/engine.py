@@ -136,6 +136,7 @@ def judge(
     cell_issues, reasons = judge_cells(frame)
     issues.extend(judge_total(ctx, frame, set(reasons)))
     frame.number_decimals.clear()  # the 合计 was its last reader
+    frame.release_masks()
     if release_cells and sub.worksheet is not None:
         sub.worksheet.cells = Cells()
     issues.extend(cell_issues)
