@@ -104,9 +104,11 @@ def judge(
 ) -> tuple[FileResult, Rows]:
     """Every rule that concerns one file, on what the reader found.
 
-    ``release_cells``: the sheet's kept cells are let go once the last rule that reads
-    them (the 合计) is done, so a 200,000-row table's row tuples are built without them
-    (``check_file`` owns its ``sub``; a caller keeping ``sub`` leaves this off)."""
+    ``release_cells``: the sheet's kept cells are let go as soon as no rule reads them:
+    all but the amount column's once the file rules are done (only the 合计 reads cells
+    after them), those once the 合计 is, so a 200,000-row table's frame and row columns
+    are built without them (``check_file`` owns its ``sub``; a caller keeping ``sub``
+    leaves this off)."""
     result = FileResult(
         path=sub.path,
         unit=sub.unit,
@@ -132,6 +134,9 @@ def judge(
         return result, Rows()
     for judge_ in FILE_RULES:
         issues.extend(judge_(ctx))
+    if release_cells and sub.worksheet is not None and sub.header is not None:
+        ws = sub.worksheet
+        ws.cells = ws.cells.only_column(sub.header.columns["amount"])
     frame = build_frame(sub, catalog, options)
     cell_issues, reasons = judge_cells(frame)
     issues.extend(judge_total(ctx, frame, set(reasons)))

@@ -19,6 +19,8 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 from toolkit import form
 from toolkit.issues import Issue, a1
 from toolkit.money import fen_display
@@ -373,11 +375,11 @@ def subtotals(ctx: FileContext) -> Iterator[Issue]:
         return
     label_cols = sorted(sub.header.columns.values())
     cells = ws.cells
-    for r in table.subtotal_rows:
-        for i in range(len(cells.rows)):
+    rows = np.frombuffer(cells.rows, dtype=np.intc) if len(cells.rows) else np.zeros(0, np.intc)
+    for r in table.subtotal_rows:  # the row's cells, not every cell of the sheet per row
+        for i in np.flatnonzero(rows == r).tolist():
             if (
-                cells.rows[i] == r
-                and cells.cols[i] in label_cols
+                cells.cols[i] in label_cols
                 and isinstance(cells.values[i], str)
                 and "计" in cells.values[i]
             ):

@@ -17,6 +17,8 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 # -- kinds ------------------------------------------------------------------------------
 EMPTY = 0  # a formula without a cached value
 NUMBER = 1  # value: the number's text exactly as stored (never through a float)
@@ -101,6 +103,27 @@ class Cells:
         self.values.append(value)
         if formula is not None:
             self.formulas[len(self.rows) - 1] = formula
+
+    def only_column(self, col: int) -> Cells:
+        """The cells of one column, in document order, their formulas re-indexed (the
+        strays as they are): what the 合计 reads once the rest of a long sheet is let go."""
+        keep = np.flatnonzero(np.frombuffer(self.cols, dtype=np.intc) == col)
+        held = np.fromiter(self.formulas, dtype=np.int64, count=len(self.formulas))
+        at = np.searchsorted(keep, held)
+        mine = at < len(keep)
+        mine[mine] = keep[at[mine]] == held[mine]
+        return Cells(
+            rows=array("i", np.frombuffer(self.rows, dtype=np.intc)[keep].tobytes()),
+            cols=array("i", np.frombuffer(self.cols, dtype=np.intc)[keep].tobytes()),
+            kinds=bytearray(np.frombuffer(self.kinds, dtype=np.uint8)[keep].tobytes()),
+            values=[self.values[i] for i in keep.tolist()],
+            styles=array("i", np.frombuffer(self.styles, dtype=np.intc)[keep].tobytes()),
+            formulas={
+                new: self.formulas[old]
+                for old, new in zip(held[mine].tolist(), at[mine].tolist(), strict=True)
+            },
+            strays=self.strays,
+        )
 
     def stray(self, row: int, col: int, kind: int, value: Any, plan: Plan | None) -> None:
         rec = self.strays.get(row)
