@@ -119,9 +119,16 @@ def received_units(
 
     Units outside the list follow in name order; rows with no unit come last.
     """
+    return _received(result, mapped(rows.loc[rows["accepted"], "unit"], _unit_label), expected)
+
+
+def _received(
+    result: CheckResult, accepted_units: pd.Series, expected: Sequence[str] | None
+) -> list[str]:
+    """``received_units`` given the accepted rows' units as compared (``_unit_label``)."""
     expected = _expected_units(expected)
     seen = {_unit_label(f.unit) for f in result.files if f.counts and f.status != "unreadable"}
-    seen |= set(mapped(rows.loc[rows["accepted"], "unit"], _unit_label))
+    seen |= set(accepted_units)
     ordered = [u for u in expected if u in seen]
     extra = sorted(u for u in seen if u not in expected and u != NO_UNIT)
     return ordered + extra + ([NO_UNIT] if NO_UNIT in seen else [])
@@ -390,13 +397,14 @@ def _by_file(rows: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
 
 def files_table(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     """One row per file: unit, year, status, whether it counts, rows and fen, issue counts."""
-    return _files_table(result, effective_rows(result, strict))
+    return _files_table(result, _by_file(effective_rows(result, strict)))
 
 
-def _files_table(result: CheckResult, rows: pd.DataFrame) -> pd.DataFrame:
+def _files_table(
+    result: CheckResult, per_file: dict[str, tuple[int, int, int, int]]
+) -> pd.DataFrame:
     import pandas as pd
 
-    per_file = _by_file(rows)
     records = []
     for f in result.files:
         n_acc, n_rej, fen_acc, fen_rej = per_file.get(f.path, (0, 0, 0, 0))
@@ -432,15 +440,14 @@ def submissions(
     ``not_counted`` list the files whose rows count and those replaced by a newer one.
     """
     expected = _expected_units(units)
-    return _submissions(result, effective_rows(result, strict), expected)
+    return _submissions(result, _by_file(effective_rows(result, strict)), expected)
 
 
 def _submissions(
-    result: CheckResult, rows: pd.DataFrame, expected: tuple[str, ...]
+    result: CheckResult, per_file: dict[str, tuple[int, int, int, int]], expected: tuple[str, ...]
 ) -> pd.DataFrame:
     import pandas as pd
 
-    per_file = _by_file(rows)
     groups: dict[str, list[Any]] = {}
     for f in result.files:
         groups.setdefault(_unit_label(f.unit), []).append(f)
@@ -534,8 +541,9 @@ def summarize(
     expected = _expected_units(units)
     cat = result.catalog
     rows = effective_rows(result, strict)
-    unit_order = received_units(result, rows, expected)
     keyed = _keyed(cat, rows)
+    unit_order = _received(result, keyed["unit"], expected)
+    per_file = _by_file(rows)
     return RollupSummary(
         result=result,
         strict=strict,
@@ -546,8 +554,8 @@ def summarize(
         level3=_rollup(cat, keyed, 3, None),
         unit_level1=_rollup(cat, keyed, 1, unit_order),
         unit_level2=_rollup(cat, keyed, 2, unit_order),
-        submissions=_submissions(result, rows, expected),
-        files=_files_table(result, rows),
+        submissions=_submissions(result, per_file, expected),
+        files=_files_table(result, per_file),
         reconciliation=_reconcile(cat, rows, strict),
     )
 
