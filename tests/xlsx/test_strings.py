@@ -266,3 +266,11 @@ def test_what_lies_outside_the_items_is_read_as_expat_reads_it(data: bytes) -> N
     exact = _reading(S._parse_exact, data)
     assert _reading(parse_shared_strings, data) == exact
     assert _without_c(data) == exact
+
+
+def test_an_empty_part_is_malformed_not_an_empty_table() -> None:
+    """Hypothesis found it (b"" = no prolog, no items, no epilog): expat refuses an empty
+    document, so every path does; a package without the part reads as no strings."""
+    assert _reading(S._parse_exact, b"") is StringsError
+    assert _reading(parse_shared_strings, b"") is StringsError
+    assert _without_c(b"") is StringsError

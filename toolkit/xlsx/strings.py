@@ -100,9 +100,9 @@ class StringsError(Exception):
 
 def parse_shared_strings(data: bytes) -> list[str]:
     """The workbook's shared strings, in index order: each item's ``<t>`` text joined
-    (rich runs too; phonetic guides, ``<rPh>``, left out), ``_xHHHH_`` undone."""
-    if not data:
-        return []
+    (rich runs too; phonetic guides, ``<rPh>``, left out), ``_xHHHH_`` undone. A part
+    that is there must be a table: an empty one is as malformed to this reader as to
+    expat (a package without the part has no strings: ``Package.shared_strings``)."""
     start = data.find(b"<si")
     end = data.rfind(b"</sst>")
     if start < 0 or end < start or data[end + 6 :].strip(b" \t\r\n"):
