@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from toolkit.money import fen_sum, fen_to_yuan, int64_safe
+from toolkit.money import fen_to_yuan
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -67,42 +67,17 @@ def _add_rejected(out: Amounts, read: Iterable[Any]) -> Amounts:
     return out
 
 
-class _Columns:
-    """The three columns an ``Amounts`` needs, taken out of the frame once (numpy int64
-    sums where no sum can wrap)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        import numpy as np
-
-        self.accepted = frame["accepted"].to_numpy(dtype=bool)
-        self.fen = frame["amount_fen"]
-        self.read = frame["amount_read"].tolist()
-        self.wide = None  # int64 fen (0 where missing) when no sum of them can wrap
-        known = self.fen.dropna()
-        if int64_safe(known.astype("int64") if len(known) else known):
-            self.wide = self.fen.fillna(0).to_numpy(dtype=np.int64)
-
-    def amounts(self, at: Any) -> Amounts:
-        """``Amounts`` of the rows at positions ``at``."""
-        accepted = self.accepted[at]
-        out = Amounts(rows=len(at), accepted_rows=int(accepted.sum()))
-        if out.accepted_rows:
-            taken = at[accepted]
-            wide = self.wide
-            out.accepted_fen = (
-                int(wide[taken].sum()) if wide is not None else fen_sum(self.fen.iloc[taken])
-            )
-        read = self.read
-        return _add_rejected(out, [read[i] for i in at[~accepted]])
+def _tally(accepted: list[bool], fen: list[int | None], read: list[Any]) -> Amounts:
+    """``Amounts`` of rows given as three columns (fen: Python ints, None where missing;
+    Python ints, so no sum can wrap): for a file's ``Rows`` and for a frame alike."""
+    out = Amounts(rows=len(accepted), accepted_rows=accepted.count(True))
+    out.accepted_fen = sum([f for ok, f in zip(accepted, fen, strict=True) if ok and f])
+    return _add_rejected(out, [r for ok, r in zip(accepted, read, strict=True) if not ok])
 
 
 def rows_amounts(rows: Rows) -> Amounts:
-    """``Amounts`` of one file's rows, from its columns (Python ints: no sum can wrap)."""
-    accepted = rows.column("accepted")
-    fen, read = rows.column("amount_fen"), rows.column("amount_read")
-    out = Amounts(rows=len(rows), accepted_rows=accepted.count(True))
-    out.accepted_fen = sum([f for ok, f in zip(accepted, fen, strict=True) if ok and f])
-    return _add_rejected(out, [r for ok, r in zip(accepted, read, strict=True) if not ok])
+    """``Amounts`` of one file's rows, from its columns."""
+    return _tally(rows.column("accepted"), rows.column("amount_fen"), rows.column("amount_read"))
 
 
 def file_amounts(result: CheckResult) -> dict[str, Amounts]:
@@ -120,9 +95,11 @@ def batch_amounts(result: CheckResult) -> Amounts:
 
 def total_amounts(frame: pd.DataFrame) -> Amounts:
     """``Amounts`` of a ``ROW_COLUMNS`` frame's rows (the roll-up's effective rows)."""
-    import numpy as np
-
-    return _Columns(frame).amounts(np.arange(len(frame))) if len(frame) else Amounts()
+    return _tally(
+        frame["accepted"].to_numpy(dtype=bool).tolist(),
+        frame["amount_fen"].astype("Int64").to_numpy(dtype=object, na_value=None).tolist(),
+        frame["amount_read"].tolist(),
+    )
 
 
 def amounts_json(a: Amounts) -> dict[str, Any]:
