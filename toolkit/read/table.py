@@ -148,6 +148,11 @@ def column_cells(ws: Worksheet, col: int) -> np.ndarray:
     return np.flatnonzero(_ints(ws.cells.cols) == col)
 
 
+def row_cells(ws: Worksheet, row: int) -> np.ndarray:
+    """Indices of the kept cells in one row, in column order."""
+    return np.flatnonzero(_ints(ws.cells.rows) == row)
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 

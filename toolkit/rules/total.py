@@ -19,12 +19,10 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-import numpy as np
-
 from toolkit import form
 from toolkit.issues import Issue, a1
 from toolkit.money import fen_display
-from toolkit.read.table import column_cells, each_index
+from toolkit.read.table import column_cells, each_index, row_cells
 from toolkit.rules import values as V
 from toolkit.rules.file import FileContext, file_rule
 from toolkit.rules.frame import Frame
@@ -375,9 +373,8 @@ def subtotals(ctx: FileContext) -> Iterator[Issue]:
         return
     label_cols = sorted(sub.header.columns.values())
     cells = ws.cells
-    rows = np.frombuffer(cells.rows, dtype=np.intc) if len(cells.rows) else np.zeros(0, np.intc)
     for r in table.subtotal_rows:  # the row's cells, not every cell of the sheet per row
-        for i in np.flatnonzero(rows == r).tolist():
+        for i in row_cells(ws, r).tolist():
             if (
                 cells.cols[i] in label_cols
                 and isinstance(cells.values[i], str)
