@@ -441,38 +441,3 @@ def test_sums_never_wrap_past_int64(catalog: Catalog) -> None:
     assert rec.ok, [c for c in rec.checks if not c.ok]
     by_unit = rollup(result, level=2, by_unit=True)
     assert int(by_unit[by_unit["unit"] == "中原区"]["amount_fen"].sum()) == expected
-
-
-# -- mapped: once per distinct value, the same as Series.map ---------------------------------
-mixed = st.one_of(
-    st.sampled_from(["郑州市民政局", "郑州市 民政局", "", " ", "a"]),
-    st.none(),
-    st.just(float("nan")),
-    st.integers(0, 2),
-    st.booleans(),
-    st.just(1.0),
-)
-
-
-@settings(max_examples=200, deadline=None)
-@given(values=st.lists(mixed, max_size=30), text_only=st.booleans())
-def test_mapped_equals_series_map(values: list[Any], text_only: bool) -> None:
-    import pandas as pd
-
-    from toolkit.totals.rollup import is_missing, mapped
-
-    if text_only:  # the fast path: text and missing cells only
-        values = [v for v in values if not isinstance(v, int | float) or is_missing(v)]
-    series = pd.Series(values, dtype=object, index=range(5, 5 + len(values)))
-    calls: list[Any] = []
-
-    def label(v: Any) -> str:  # tells 1, 1.0 and True apart; every missing value alike
-        calls.append(v)
-        return "missing" if is_missing(v) else f"{type(v).__name__}:{v}"
-
-    got = mapped(series, label)
-    expected = [label(v) for v in values]
-    assert got.tolist() == expected
-    assert got.index.tolist() == series.index.tolist()
-    if all(isinstance(v, str) or is_missing(v) for v in values):
-        assert len(calls) - len(values) <= len({v for v in values if isinstance(v, str)}) + 1

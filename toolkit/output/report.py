@@ -16,7 +16,7 @@ import json
 import numbers
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from toolkit.money import fen_display, fen_text, yuan_text
 from toolkit.output.render import files_json
@@ -45,9 +45,6 @@ from toolkit.output.xlsxbulk import BLANK, NUMBER, STRING, BulkSheet, Typed
 from toolkit.safety import atomic_write, csv_safe
 from toolkit.template.layout import FIXED_CREATED  # fixed document dates: same batch, same bytes
 from toolkit.totals.rollup import UNIT_STATUSES, RollupSummary
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
 
 SHEET_SUMMARY = "汇总"
 SHEET_MATRIX = "单位×类别"
@@ -100,13 +97,13 @@ def report_json(summary: RollupSummary) -> dict[str, Any]:
     cat = summary.catalog
     rec = summary.reconciliation
 
-    def amounts(frame: pd.DataFrame) -> dict[str, str]:
-        return {r.code: fen_text(r.amount_fen) for r in frame.itertuples()}
+    def amounts(level: int) -> dict[str, str]:
+        return {r.code: fen_text(r.amount_fen) for r in summary.totals[level]}
 
     by_unit: dict[str, dict[str, str]] = {}
-    for frame in (summary.unit_level1, summary.unit_level2):
-        for r in frame.itertuples():
-            by_unit.setdefault(r.unit, {})[r.code] = fen_text(r.amount_fen)
+    for level in (1, 2):
+        for r in summary.unit_totals[level]:
+            by_unit.setdefault(str(r.unit), {})[r.code] = fen_text(r.amount_fen)
     return {
         "catalog": {"id": cat.id, "version": cat.version, "sha256": cat.sha256},
         "files": files_json(summary.result),
@@ -123,9 +120,9 @@ def report_json(summary: RollupSummary) -> dict[str, Any]:
             "rejected_negative": yuan_text(rec.rejected_negative),
         },
         "totals": {
-            "level1": amounts(summary.level1),
-            "level2": amounts(summary.level2),
-            "level3": amounts(summary.level3),
+            "level1": amounts(1),
+            "level2": amounts(2),
+            "level3": amounts(3),
         },
         "by_unit": by_unit,
         "grand_total": fen_text(rec.grand_total_fen),
@@ -325,12 +322,12 @@ class _Report:
         ws = self.wb.add_worksheet(SHEET_SUMMARY)
         ws.write_string(0, 0, REPORT_TITLE, self.f_title)
         ws.write_string(1, 0, f"目录：{cat.title}（{cat.id}，版本 {cat.version}）", self.f_note)
-        counted = int(s.files["counts"].sum()) if len(s.files) else 0
+        counted = sum(f.counts for f in s.file_lines)
         mode = "；严格模式（有错误的文件整份不计入）" if s.strict else ""
         ws.write_string(
             2,
             0,
-            f"收到文件 {len(s.files)} 个，计入 {counted} 个；读取 {rec.rows_read} 行，"
+            f"收到文件 {len(s.file_lines)} 个，计入 {counted} 个；读取 {rec.rows_read} 行，"
             f"计入 {rec.rows_accepted} 行，剔除 {rec.rows_rejected} 行；"
             f"总计 {fen_display(rec.grand_total_fen)} 元；金额单位：元{mode}",
             self.f_note,
@@ -342,7 +339,7 @@ class _Report:
             SUMMARY_HEADERS,
             [
                 [r.code, r.name, "1级", r.rows, Fen(r.amount_fen), Share(r.share)]
-                for r in s.level1.itertuples()
+                for r in s.totals[1]
             ]
             + [self.total_row()],
         )
@@ -351,7 +348,7 @@ class _Report:
             ("编码", "名称", "所属一级目录", *SUMMARY_HEADERS[3:]),
             [
                 [r.code, r.name, parent[r.level1], r.rows, Fen(r.amount_fen), Share(r.share)]
-                for r in s.level2.itertuples()
+                for r in s.totals[2]
             ]
             + [self.total_row()],
         )
@@ -393,7 +390,7 @@ class _Report:
         cat, s = self.s.catalog, self.s
         for c, head in enumerate(SUMMARY_HEADERS):
             ws.write_string(top, c, head, self.f_head)
-        totals = {r.code: r for frame in (s.level1, s.level2, s.level3) for r in frame.itertuples()}
+        totals = {r.code: r for level in (1, 2, 3) for r in s.totals[level]}
         r = top + 1
 
         def line(code: str, level: int) -> None:
@@ -522,13 +519,12 @@ class _Report:
     def units_sheet(self) -> None:
         ws = self.wb.add_worksheet(SHEET_UNITS)
         s = self.s
-        sub = s.submissions
         line = "；".join(submission_lines(s))
         ws.write_string(0, 0, "报送情况", self.f_title)
         ws.write_string(1, 0, line, self.f_note)
         units = units_table(s)
         r = self.table(ws, 3, units, total_last=True)
-        for i, row in enumerate(sub.itertuples(), start=4):
+        for i, row in enumerate(s.unit_lines, start=4):
             if row.status != "received":
                 ws.write_string(i, 3, UNIT_STATUSES[row.status], self.f_bad)
         r += 1

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 from toolkit.issues import Severity
 from toolkit.money import fen_display, yuan_display
 from toolkit.output.render import STATUS_LABELS, rejected_words, rule_title
-from toolkit.totals.rollup import STRICT_REASON, UNIT_STATUSES, RollupSummary, is_missing
+from toolkit.totals.rollup import (
+    STRICT_REASON,
+    UNIT_STATUSES,
+    RollupSummary,
+    UnitLine,
+    is_missing,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -72,12 +78,11 @@ def _fen_or_blank(value: Any) -> Fen | None:
 
 # -- the tables -----------------------------------------------------------------------------
 def level_table(summary: RollupSummary, level: int) -> Table:
-    frame = {1: summary.level1, 2: summary.level2, 3: summary.level3}[level]
     parents = {2: ("一级目录",), 3: ("一级目录", "二级目录")}.get(level, ())
     keys = {2: ("level1",), 3: ("level1", "level2")}.get(level, ())
     rows = [
         [r.code, r.name, *(getattr(r, k) for k in keys), r.rows, Fen(r.amount_fen), Share(r.share)]
-        for r in frame.itertuples()
+        for r in summary.totals[level]
     ]
     return Table(f"level{level}", ("编码", "名称", *parents, "行数", AMOUNT, "占比"), rows)
 
@@ -97,20 +102,18 @@ def matrix_table(summary: RollupSummary) -> Table:
     cols = matrix_columns(summary)
     amounts: dict[tuple[str, str], int] = {}
     counts: dict[str, int] = {}
-    for frame in (summary.unit_level1, summary.unit_level2):
-        for r in frame.itertuples():
-            amounts[(r.unit, r.code)] = int(r.amount_fen)
-    for r in summary.unit_level1.itertuples():
-        counts[r.unit] = counts.get(r.unit, 0) + int(r.rows)
+    for level in (1, 2):
+        for r in summary.unit_totals[level]:
+            amounts[(str(r.unit), r.code)] = int(r.amount_fen)
+    for r in summary.unit_totals[1]:
+        counts[str(r.unit)] = counts.get(str(r.unit), 0) + int(r.rows)
     rows = []
     for unit in summary.received_units:
         total = sum(amounts[(unit, code)] for code, level, _ in cols if level == 1)
         rows.append(
             [unit, counts[unit], *(Fen(amounts[(unit, c)]) for c, _, _ in cols), Fen(total)]
         )
-    totals = {
-        r.code: int(r.amount_fen) for f in (summary.level1, summary.level2) for r in f.itertuples()
-    }
+    totals = {r.code: int(r.amount_fen) for lv in (1, 2) for r in summary.totals[lv]}
     grand = summary.reconciliation.grand_total_fen
     rows.append(
         [
@@ -139,6 +142,12 @@ def _rows(frame: pd.DataFrame, columns: Sequence[Column]) -> list[list[Any]]:
     row = namedtuple("Row", ["Index", *map(str, frame.columns)], rename=True)  # type: ignore[misc]
     data = [frame.index.tolist(), *(frame[c].tolist() for c in frame.columns)]
     return [[get(r) for get in getters] for r in map(row._make, zip(*data, strict=True))]
+
+
+def _lines(lines: Sequence[Any], columns: Sequence[Column]) -> list[list[Any]]:
+    """The table's rows from ``FileLine`` / ``UnitLine`` tuples."""
+    getters = [(lambda r, f=f: getattr(r, f)) if isinstance(f, str) else f for _, f in columns]
+    return [[get(r) for get in getters] for r in lines]
 
 
 def _amount(field: str) -> Callable[[Any], Fen | None]:
@@ -235,21 +244,20 @@ def issues_table(summary: RollupSummary) -> Table:
 
 
 def units_table(summary: RollupSummary) -> Table:
-    s = summary.submissions.reset_index(drop=True)
+    s = summary.unit_lines
     columns: list[Column] = [
-        ("序号", lambda r: r.Index + 1), ("单位", "unit"), ("名单内", lambda r: yes_no(r.expected)),
+        ("单位", "unit"), ("名单内", lambda r: yes_no(r.expected)),
         ("报送情况", lambda r: UNIT_STATUSES[r.status]), ("文件数", "files"),
         ("计入汇总的文件", lambda r: "；".join(r.counted)),
         ("未计入的文件（被取代）", lambda r: "；".join(r.not_counted)),
         ("计入行数", "rows_accepted"), ("剔除行数", "rows_rejected"),
         (f"计入{AMOUNT}", _amount("accepted_fen")), (f"剔除{AMOUNT}", _amount("rejected_fen")),
     ]  # fmt: skip
-    rows = _rows(s, columns)
-    sums = {k: int(s[k].sum()) for k in ("files", "rows_accepted", "rows_rejected")}
+    rows = [[k, *row] for k, row in enumerate(_lines(s, columns), start=1)]
+    sums = {k: sum(getattr(r, k) for r in s) for k in (*UnitLine._fields[-4:], "files")}
     total = ["", "合计", "", "", sums["files"], "", "", sums["rows_accepted"]]
-    total += [sums["rows_rejected"], Fen(int(s["accepted_fen"].sum()))]
-    total += [Fen(int(s["rejected_fen"].sum()))]
-    return Table("units", tuple(h for h, _ in columns), [*rows, total])
+    total += [sums["rows_rejected"], Fen(sums["accepted_fen"]), Fen(sums["rejected_fen"])]
+    return Table("units", ("序号", *(h for h, _ in columns)), [*rows, total])
 
 
 def files_table(summary: RollupSummary) -> Table:
@@ -260,7 +268,7 @@ def files_table(summary: RollupSummary) -> Table:
         ("剔除行数", "rows_rejected"), (f"计入{AMOUNT}", _amount("accepted_fen")),
         (f"剔除{AMOUNT}", _amount("rejected_fen")), ("错误", "errors"), ("警告", "warnings"),
     ]  # fmt: skip
-    return Table("files", tuple(h for h, _ in columns), _rows(summary.files, columns))
+    return Table("files", tuple(h for h, _ in columns), _lines(summary.file_lines, columns))
 
 
 def reconciliation_table(summary: RollupSummary) -> Table:
@@ -322,14 +330,14 @@ def reconciliation_lines(summary: RollupSummary) -> list[str]:
 
 def submission_lines(summary: RollupSummary) -> list[str]:
     """Who sent what: expected against received, missing, duplicates, outside the list."""
-    sub = summary.submissions
-    got = sub[sub["status"].isin(["received", "duplicate"])]
-    lines = [f"应报送 {int(sub['expected'].sum())} 个单位，已报送 {len(got)} 个"]
+    sub = summary.unit_lines
+    got = [u for u in sub if u.status in ("received", "duplicate")]
+    lines = [f"应报送 {sum(u.expected for u in sub)} 个单位，已报送 {len(got)} 个"]
     for status, label in (("missing", "未报送"), ("duplicate", "重复报送"), ("unlisted", "名单外")):
-        names = list(sub.loc[sub["status"] == status, "unit"])
+        names = [u.unit for u in sub if u.status == status]
         if names:
             lines.append(f"{label}：{'、'.join(names)}")
-    unitless = int(sub.loc[sub["status"] == "no-unit", "files"].sum())
+    unitless = sum(u.files for u in sub if u.status == "no-unit")
     if unitless:
         lines.append(f"未识别单位的文件：{unitless} 个")
     return lines

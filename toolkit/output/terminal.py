@@ -7,7 +7,7 @@ from typing import Any
 
 from toolkit.money import fen_display
 from toolkit.output.tables import AMOUNT
-from toolkit.totals.rollup import RollupSummary
+from toolkit.totals.rollup import RollupSummary, Total
 
 
 def terminal_table(summary: RollupSummary) -> Any:
@@ -23,8 +23,10 @@ def terminal_table(summary: RollupSummary) -> Any:
     table.add_column(AMOUNT, justify="right", footer=fen_display(rec.grand_total_fen))
     share = "100.00%" if rec.grand_total_fen else "0.00%"
     table.add_column("占比", justify="right", footer=share)
-    level2 = {code: list(group.itertuples()) for code, group in summary.level2.groupby("level1")}
-    for r1 in summary.level1.itertuples():
+    level2: dict[str | None, list[Total]] = {}
+    for r2 in summary.totals[2]:
+        level2.setdefault(r2.level1, []).append(r2)
+    for r1 in summary.totals[1]:
         rows = [(r1, "bold", "")] + [(r2, "", "  ") for r2 in level2.get(r1.code, [])]
         for r, style, indent in rows:
             table.add_row(

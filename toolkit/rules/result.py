@@ -82,6 +82,10 @@ class Rows(Sequence[tuple[Any, ...]]):
             return [self._fixed[name]] * self.n
         return [f"{self._letter}{r}" for r in self._lists["row"]]
 
+    def fixed(self, name: str) -> tuple[Any, ...]:
+        """``(value,)`` when ``name`` holds one value on every row, else ``()``."""
+        return (self._fixed[name],) if name in self._fixed else ()
+
     def _value(self, name: str, k: int) -> Any:
         if name in self._lists:
             return self._lists[name][k]

@@ -1,8 +1,9 @@
 """Accepted rows -> exact totals per category and unit, reconciled so that nothing is lost.
 
-Every sum is taken over integer fen (pandas ``Int64`` sums are exact integers) and turned
-into ``Decimal`` 元 only for display, so a total is right to the fen however many rows it
-covers. The catalogue, not the data, decides which categories appear: every category of
+Every sum is taken over integer fen (Python ints, summed once per key from each file's
+rows by ``toolkit.totals.sums``) and turned into ``Decimal`` 元 only for display, so a
+total is right to the fen however many rows it covers; no DataFrame is needed until one
+is asked for. The catalogue, not the data, decides which categories appear: every category of
 the requested level is listed, with 0 where nothing was budgeted, because finance reports
 show the whole catalogue and a missing line would read as "not reported".
 """
@@ -15,11 +16,12 @@ import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from toolkit.form import ZHENGZHOU_UNITS
-from toolkit.money import INT64_MAX, fen_sum, fen_text, fen_to_yuan, int64_safe
+from toolkit.money import INT64_MAX, fen_text, fen_to_yuan
 from toolkit.text import squash
+from toolkit.totals.sums import BatchSums, Leaf, batch_sums
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -44,40 +46,26 @@ def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     rows = result.all_rows.copy()
     rows["accepted"] = rows["accepted"].astype(bool)
     rows["amount_fen"] = rows["amount_fen"].astype("Int64")
-    if strict:
-        bad = {f.path for f in result.files if f.errors}
-        hit = rows["file"].isin(bad) & rows["accepted"]
+    if strict:  # each file's own rows (as in toolkit.totals.sums), not rows by path
+        import numpy as np
+
+        errors = [bool(f.errors) for f in result.files]
+        bad = np.repeat(errors, [len(p) for p in result.parts]).astype(bool)
+        hit = bad & rows["accepted"].to_numpy(dtype=bool)
         rows.loc[hit, "accepted"] = False
         rows.loc[hit, "reasons"] = STRICT_REASON
     return rows.reset_index(drop=True)
 
 
-def _grouped(rows: pd.DataFrame, keys: list[str]) -> dict[Any, tuple[int, int]]:
-    """(row count, fen) per key; int64 sums where they cannot wrap, Python ints otherwise."""
-    if rows.empty:
-        return {}
-    frame = rows[[*keys, "amount_fen"]].copy()
-    frame["amount_fen"] = frame["amount_fen"].fillna(0).astype("int64")
-    if not int64_safe(frame["amount_fen"]):  # sum in Python ints, which never wrap
-        out: dict[Any, tuple[int, int]] = {}
-        key_columns = [frame[k].tolist() for k in keys]
-        for *parts, fen in zip(*key_columns, frame["amount_fen"].tolist(), strict=True):
-            parts = [None if is_missing(p) else p for p in parts]
-            key = parts[0] if len(keys) == 1 else tuple(parts)
-            n, total = out.get(key, (0, 0))
-            out[key] = (n + 1, total + int(fen))
-        return out
-    agg = frame.groupby(keys, dropna=False, sort=False)["amount_fen"].agg(["size", "sum"])
-    return {
-        key: (int(n), int(fen)) for key, (n, fen) in zip(agg.index, agg.to_numpy(), strict=True)
-    }
-
-
 def is_missing(value: Any) -> bool:
-    """None, NaN or pandas NA: an empty cell, whatever dtype the column got."""
-    import pandas as pd
-
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+    """None, NaN or pandas NA: an empty cell, whatever dtype the column got (pandas is
+    not imported for this: an NA can only exist once it has been)."""
+    pd = sys.modules.get("pandas")
+    return (
+        value is None
+        or (isinstance(value, float) and value != value)
+        or (pd is not None and value is pd.NA)
+    )
 
 
 def _unit_label(unit: Any) -> str:
@@ -91,63 +79,101 @@ def _squashed_unit(name: str) -> str:
     return squash(name) or NO_UNIT
 
 
-def mapped(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
-    """``values.map(fn)`` with ``fn`` called once per distinct value: a batch has a few
-    hundred units and codes over a hundred thousand rows. Only for text columns (with
-    missing cells): ``factorize`` would merge ``1``, ``1.0`` and ``True``, which ``fn``
-    may tell apart, so anything else is mapped value by value. ``fn`` must treat every
-    missing value (None, NaN, NA) alike: it is asked about ``None`` for all of them."""
-    import numpy as np
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values)  # a missing cell gets -1
-    distinct = uniques.tolist()
-    if not all(type(u) is str for u in distinct):
-        return values.map(fn).astype(object)
-    table = np.array([*map(fn, distinct), fn(None)], dtype=object)
-    return pd.Series(table[codes], index=values.index, dtype=object)
-
-
 def _expected_units(units: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(squash(u) for u in (ZHENGZHOU_UNITS if units is None else units))
 
 
-def received_units(
-    result: CheckResult, rows: pd.DataFrame, expected: Sequence[str] | None = None
-) -> list[str]:
+def _received(result: CheckResult, sums: BatchSums, expected: tuple[str, ...]) -> list[str]:
     """Units with a counted file or an accepted row, in the order of the expected list.
 
     Units outside the list follow in name order; rows with no unit come last.
     """
-    return _received(result, mapped(rows.loc[rows["accepted"], "unit"], _unit_label), expected)
-
-
-def _received(
-    result: CheckResult, accepted_units: pd.Series, expected: Sequence[str] | None
-) -> list[str]:
-    """``received_units`` given the accepted rows' units as compared (``_unit_label``)."""
-    expected = _expected_units(expected)
     seen = {_unit_label(f.unit) for f in result.files if f.counts and f.status != "unreadable"}
-    seen |= set(accepted_units)
+    seen |= set(sums.by_unit)
     ordered = [u for u in expected if u in seen]
     extra = sorted(u for u in seen if u not in expected and u != NO_UNIT)
     return ordered + extra + ([NO_UNIT] if NO_UNIT in seen else [])
 
 
-def _level3(cat: Catalog, codes: pd.Series) -> pd.Series:
-    """The level-3 code of each leaf: the leaf itself, or its ancestor in a 4-level catalogue."""
+def _level3(cat: Catalog) -> Callable[[Any], str | None]:
+    """The level-3 code of a leaf: the leaf itself, or its ancestor in a 4-level catalogue."""
 
+    @functools.cache
     def up(code: Any) -> str | None:
         entry = cat.get(code) if isinstance(code, str) else None
         found = cat.ancestor(code, 3) if entry is not None and entry.level >= 3 else None
         return found.code if found else None
 
-    return mapped(codes, up)
+    return lambda leaf: up(leaf[0]) if isinstance(leaf[0], str) else None
 
 
 def _share(fen: int, total: int) -> float:
     # A ratio for display, computed from exact integers; never summed back into money.
     return fen / total if total else 0.0
+
+
+class Total(NamedTuple):
+    """One line of a roll-up table: a category (of one unit when ``unit`` is set)."""
+
+    unit: str | None
+    code: str
+    name: str
+    level1: str | None
+    level2: str | None
+    rows: int
+    amount_fen: int
+    amount_yuan: Decimal
+    share: float
+
+
+def _pick(cat: Catalog, level: int) -> Callable[[Leaf], Any]:
+    """The part of a row's ``Leaf`` that a table of ``level`` groups on."""
+    if level == 3:
+        return _level3(cat)
+    return (lambda leaf: leaf[1]) if level == 1 else (lambda leaf: leaf[2])
+
+
+def _totals(cat: Catalog, sums: BatchSums, level: int, unit_order: list[str] | None) -> list[Total]:
+    """Every category of ``level`` with its accepted rows and fen (by unit when units are
+    given: every unit gets every category, 0 where it budgeted nothing)."""
+    entries = cat.level(level)
+    pick = _pick(cat, level)
+    parents = [(e, cat.ancestor(e.code, 1), cat.ancestor(e.code, 2)) for e in entries]
+    groups: list[tuple[str | None, list[tuple[int, int]]]]
+    if unit_order is None:
+        totals = sums.grouped(pick)
+        groups = [(None, [totals.get(e.code, (0, 0)) for e in entries])]
+    else:
+        by_unit = sums.grouped_by_unit(pick)
+        groups = [(u, [by_unit.get((u, e.code), (0, 0)) for e in entries]) for u in unit_order]
+    grand = sums.amounts.accepted_fen
+    out = []
+    for unit, found in groups:
+        base = grand if unit is None else sum(fen for _, fen in found)
+        for (entry, l1, l2), (n, fen) in zip(parents, found, strict=True):
+            codes = (l1.code if l1 else None, l2.code if l2 else None)
+            line = (n, fen, fen_to_yuan(fen), _share(fen, base))
+            out.append(Total(unit, entry.code, entry.name, *codes, *line))
+    return out
+
+
+def totals_frame(lines: Sequence[Total], level: int, by_unit: bool) -> pd.DataFrame:
+    """A roll-up table as a DataFrame: ``code``, ``name`` (plus ``level1`` for levels 2-3
+    and ``level2`` for 3), ``rows``, ``amount_fen`` (int64, exact; a Python int past
+    int64), ``amount_yuan`` (Decimal) and ``share``; ``unit`` first when ``by_unit``."""
+    import pandas as pd
+
+    columns = ["code", "name", *(["level1"] if level >= 2 else []), *(["level2"] * (level == 3))]
+    columns = [*(["unit"] if by_unit else []), *columns, "rows", "amount_fen"]
+    columns += ["amount_yuan", "share"]
+    frame = pd.DataFrame.from_records([t._asdict() for t in lines], columns=columns)
+    frame["rows"] = frame["rows"].astype("int64")
+    if all(abs(int(v)) <= INT64_MAX for v in frame["amount_fen"]):
+        frame["amount_fen"] = frame["amount_fen"].astype("int64")
+    else:  # a total past int64 stays a Python int (object column) rather than wrap
+        frame["amount_fen"] = frame["amount_fen"].astype(object)
+    frame["share"] = frame["share"].astype("float64")
+    return frame
 
 
 def rollup(
@@ -168,68 +194,9 @@ def rollup(
     """
     if level not in LEVEL_KEYS:
         raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
-    rows = effective_rows(result, strict)
-    unit_order = received_units(result, rows, units) if by_unit else None
-    return _rollup(result.catalog, _keyed(result.catalog, rows), level, unit_order)
-
-
-def _keyed(cat: Catalog, rows: pd.DataFrame) -> pd.DataFrame:
-    """The accepted rows' keys and fen, taken out once for every table of a roll-up:
-    ``unit`` as the checker compares it (``NO_UNIT`` for none), ``code``, ``level1``,
-    ``level2``, ``level3`` and ``amount_fen``."""
-    import pandas as pd
-
-    acc = rows.loc[rows["accepted"], ["unit", "code", "level1", "level2", "amount_fen"]]
-    return pd.DataFrame(
-        {
-            "unit": mapped(acc["unit"], _unit_label),
-            "code": acc["code"],
-            "level1": acc["level1"],
-            "level2": acc["level2"],
-            "level3": _level3(cat, acc["code"]),
-            "amount_fen": acc["amount_fen"],
-        }
-    )
-
-
-def _rollup(
-    cat: Catalog, accepted: pd.DataFrame, level: int, unit_order: list[str] | None
-) -> pd.DataFrame:
-    """``rollup`` over the accepted rows' keys (``_keyed``); by unit when units are given."""
-    import pandas as pd
-
-    key = LEVEL_KEYS[level]
-    entries = cat.level(level)
-    grand = fen_sum(accepted["amount_fen"])
-    parents = [(e, cat.ancestor(e.code, 1), cat.ancestor(e.code, 2)) for e in entries]
-    columns = ["code", "name", *(["level1"] if level >= 2 else []), *(["level2"] * (level == 3))]
-    columns += ["rows", "amount_fen", "amount_yuan", "share"]
-    groups: list[tuple[str | None, list[tuple[int, int]]]]
-    if unit_order is None:
-        totals = _grouped(accepted, [key])
-        groups = [(None, [totals.get(e.code, (0, 0)) for e in entries])]
-    else:
-        totals = _grouped(accepted, ["unit", key])
-        groups = [(u, [totals.get((u, e.code), (0, 0)) for e in entries]) for u in unit_order]
-        columns = ["unit", *columns]
-    records = []
-    for unit, found in groups:
-        base = grand if unit is None else sum(fen for _, fen in found)
-        for (entry, l1, l2), (n, fen) in zip(parents, found, strict=True):
-            rec: dict[str, Any] = {"unit": unit, "code": entry.code, "name": entry.name}
-            rec["level1"] = l1.code if l1 else None
-            rec["level2"] = l2.code if l2 else None
-            rec.update(rows=n, amount_fen=fen, amount_yuan=fen_to_yuan(fen))
-            rec["share"] = _share(fen, base)
-            records.append(rec)
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    frame["rows"] = frame["rows"].astype("int64")
-    if all(abs(int(v)) <= INT64_MAX for v in frame["amount_fen"]):
-        frame["amount_fen"] = frame["amount_fen"].astype("int64")
-    else:  # a total past int64 stays a Python int (object column) rather than wrap
-        frame["amount_fen"] = frame["amount_fen"].astype(object)
-    frame["share"] = frame["share"].astype("float64")
-    return frame
+    sums = batch_sums(result, strict, _unit_label)
+    order = _received(result, sums, _expected_units(units)) if by_unit else None
+    return totals_frame(_totals(result.catalog, sums, level, order), level, by_unit)
 
 
 # -- reconciliation -----------------------------------------------------------------------
@@ -305,21 +272,15 @@ def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
     code), then the catalogue adds children up into parents. A row whose level codes do
     not agree with its leaf, or an accepted code outside the catalogue, breaks a balance.
     """
-    return _reconcile(result.catalog, effective_rows(result, strict), strict)
+    return _reconcile(result.catalog, batch_sums(result, strict, _unit_label), strict)
 
 
-def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation:
-    from toolkit.totals.amounts import total_amounts
-
-    ok = rows["accepted"].to_numpy(dtype=bool)
-    acc = rows.loc[ok, ["code", "level1", "level2", "amount_fen"]]
-    rejected = int((~ok).sum())
-    money = total_amounts(rows)
-    fen_acc = money.accepted_fen
-    grand = fen_acc
-    leaves = _grouped(acc, ["code"])
-    level2 = _grouped(acc, ["level2"])
-    level1 = _grouped(acc, ["level1"])
+def _reconcile(cat: Catalog, sums: BatchSums, strict: bool) -> Reconciliation:
+    money = sums.amounts
+    fen_acc = grand = money.accepted_fen
+    leaves = sums.grouped(lambda leaf: leaf[0])
+    level2 = sums.grouped(lambda leaf: leaf[2])
+    level1 = sums.grouped(lambda leaf: leaf[1])
     leaf_sum = sum(leaves.get(e.code, (0, 0))[1] for e in cat.leaves)
     l1_sum = sum(level1.get(e.code, (0, 0))[1] for e in cat.level(1))
     leaves_under: dict[str, list[str]] = {}
@@ -330,13 +291,13 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
     level2_under = {e.code: [c.code for c in cat.children(e.code)] for e in cat.level(1)}
     l2_left, l2_right, l2_fail = _balance(cat.level(2), leaves_under, level2, leaves)
     l1_left, l1_right, l1_fail = _balance(cat.level(1), level2_under, level1, level2)
-    read = _read_yuan(rows)
+    n_acc, n_rej = sums.rows_accepted, sums.rows_rejected
     checks = (
-        Check("rows", "读取行数 = 计入行数 + 剔除行数", len(rows), len(acc) + rejected, "rows"),
+        Check("rows", "读取行数 = 计入行数 + 剔除行数", money.rows, n_acc + n_rej, "rows"),
         Check(
             "amounts",
             "读取金额 = 计入金额 + 剔除的正数金额 + 剔除的负数金额",
-            read,
+            sums.read,
             fen_to_yuan(fen_acc) + money.rejected_positive + money.rejected_negative,
             "yuan",
         ),
@@ -350,9 +311,9 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
         Check("level1-to-total", "一级目录之和 = 总计", l1_sum, grand),
     )
     return Reconciliation(
-        rows_read=len(rows),
-        rows_accepted=len(acc),
-        rows_rejected=rejected,
+        rows_read=money.rows,
+        rows_accepted=n_acc,
+        rows_rejected=n_rej,
         fen_accepted=fen_acc,
         rows_without_amount=money.unreadable_rows,
         grand_total_fen=grand,
@@ -363,16 +324,6 @@ def _reconcile(cat: Catalog, rows: pd.DataFrame, strict: bool) -> Reconciliation
     )
 
 
-def _read_yuan(rows: pd.DataFrame) -> Decimal:
-    """Every readable amount as read, summed on its own (not from the accepted and
-    rejected sums it is checked against): fen where exact, else the amount read."""
-    fen = rows["amount_fen"]
-    inexact = fen.isna().to_numpy(dtype=bool)
-    read = rows.loc[inexact, "amount_read"].tolist()
-    total = sum((r for r in read if not is_missing(r)), Decimal(0))
-    return total + fen_to_yuan(fen_sum(fen))
-
-
 # -- who submitted ------------------------------------------------------------------------
 UNIT_STATUSES = {
     "received": "已报送",
@@ -381,53 +332,59 @@ UNIT_STATUSES = {
     "unlisted": "名单外单位",
     "no-unit": "未识别单位",
 }
+PerFile = dict[str, tuple[int, int, int, int]]  # accepted rows, rejected rows, and their fen
 
 
-def _by_file(rows: pd.DataFrame) -> dict[str, tuple[int, int, int, int]]:
-    """Per file: accepted rows, rejected rows, accepted fen, rejected fen (one groupby)."""
-    out: dict[str, tuple[int, int, int, int]] = {}
-    for (path, accepted), (n, fen) in _grouped(rows, ["file", "accepted"]).items():
-        n_acc, n_rej, fen_acc, fen_rej = out.get(str(path), (0, 0, 0, 0))
-        if accepted:
-            out[str(path)] = (n, n_rej, fen, fen_rej)
-        else:
-            out[str(path)] = (n_acc, n, fen_acc, fen)
-    return out
+class FileLine(NamedTuple):
+    """One file of the batch: what it is, whether it counts, its rows and fen, its issues."""
+
+    file: str
+    unit: str | None
+    year: int | None
+    status: str
+    counts: bool
+    rows_accepted: int
+    rows_rejected: int
+    accepted_fen: int
+    rejected_fen: int
+    errors: int
+    warnings: int
+
+
+class UnitLine(NamedTuple):
+    """One unit against the expected list (``status``: a key of ``UNIT_STATUSES``)."""
+
+    unit: str
+    expected: bool
+    status: str
+    files: int
+    counted: list[str]
+    not_counted: list[str]
+    rows_accepted: int
+    rows_rejected: int
+    accepted_fen: int
+    rejected_fen: int
+
+
+def _frame(lines: Sequence[NamedTuple], kind: type) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame.from_records([line._asdict() for line in lines], columns=list(kind._fields))
 
 
 def files_table(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     """One row per file: unit, year, status, whether it counts, rows and fen, issue counts."""
-    return _files_table(result, _by_file(effective_rows(result, strict)))
+    per_file = batch_sums(result, strict, _unit_label).per_file
+    return _frame(_file_lines(result, per_file), FileLine)
 
 
-def _files_table(
-    result: CheckResult, per_file: dict[str, tuple[int, int, int, int]]
-) -> pd.DataFrame:
-    import pandas as pd
-
-    records = []
+def _file_lines(result: CheckResult, per_file: PerFile) -> list[FileLine]:
+    lines = []
     for f in result.files:
-        n_acc, n_rej, fen_acc, fen_rej = per_file.get(f.path, (0, 0, 0, 0))
-        records.append(
-            {
-                "file": f.path,
-                "unit": f.unit,
-                "year": f.year,
-                "status": f.status,
-                "counts": f.counts,
-                "rows_accepted": n_acc,
-                "rows_rejected": n_rej,
-                "accepted_fen": fen_acc,
-                "rejected_fen": fen_rej,
-                "errors": f.errors,
-                "warnings": f.warnings,
-            }
-        )
-    columns = [
-        "file", "unit", "year", "status", "counts", "rows_accepted", "rows_rejected",
-        "accepted_fen", "rejected_fen", "errors", "warnings",
-    ]  # fmt: skip
-    return pd.DataFrame.from_records(records, columns=columns)
+        what = (f.path, f.unit, f.year, f.status, f.counts)
+        sums = per_file.get(f.path, (0, 0, 0, 0))
+        lines.append(FileLine(*what, *sums, f.errors, f.warnings))
+    return lines
 
 
 def submissions(
@@ -439,77 +396,104 @@ def submissions(
     with no recognisable unit. ``status`` is a key of ``UNIT_STATUSES``; ``counted`` and
     ``not_counted`` list the files whose rows count and those replaced by a newer one.
     """
-    expected = _expected_units(units)
-    return _submissions(result, _by_file(effective_rows(result, strict)), expected)
+    per_file = batch_sums(result, strict, _unit_label).per_file
+    return _frame(_unit_lines(result, per_file, _expected_units(units)), UnitLine)
 
 
-def _submissions(
-    result: CheckResult, per_file: dict[str, tuple[int, int, int, int]], expected: tuple[str, ...]
-) -> pd.DataFrame:
-    import pandas as pd
+def _unit_status(unit: str, files: list[Any], expected: tuple[str, ...]) -> str:
+    if unit == NO_UNIT:
+        return "no-unit"
+    if unit not in expected:
+        return "unlisted"
+    if not files:
+        return "missing"
+    years = [f.year for f in files]  # one file per budget year is not a duplicate
+    return "duplicate" if len(set(years)) < len(years) else "received"
 
+
+def _unit_lines(
+    result: CheckResult, per_file: PerFile, expected: tuple[str, ...]
+) -> list[UnitLine]:
     groups: dict[str, list[Any]] = {}
     for f in result.files:
         groups.setdefault(_unit_label(f.unit), []).append(f)
     order = list(expected)
     order += sorted(u for u in groups if u not in expected and u != NO_UNIT)
     order += [NO_UNIT] if NO_UNIT in groups else []
-    records = []
+    lines = []
     for unit in order:
         files = groups.get(unit, [])
-        if unit == NO_UNIT:
-            status = "no-unit"
-        elif unit not in expected:
-            status = "unlisted"
-        elif not files:
-            status = "missing"
-        else:
-            years = [f.year for f in files]  # one file per budget year is not a duplicate
-            status = "duplicate" if len(set(years)) < len(years) else "received"
-        counted = [f.path for f in files if f.counts]
         sums = [per_file.get(f.path, (0, 0, 0, 0)) for f in files]
-        records.append(
-            {
-                "unit": unit,
-                "expected": unit in expected,
-                "status": status,
-                "files": len(files),
-                "counted": counted,
-                "not_counted": [f.path for f in files if not f.counts],
-                "rows_accepted": sum(s[0] for s in sums),
-                "rows_rejected": sum(s[1] for s in sums),
-                "accepted_fen": sum(s[2] for s in sums),
-                "rejected_fen": sum(s[3] for s in sums),
-            }
+        lines.append(
+            UnitLine(
+                unit,
+                unit in expected,
+                _unit_status(unit, files, expected),
+                len(files),
+                [f.path for f in files if f.counts],
+                [f.path for f in files if not f.counts],
+                *(sum(s[k] for s in sums) for k in range(4)),
+            )
         )
-    columns = [
-        "unit", "expected", "status", "files", "counted", "not_counted",
-        "rows_accepted", "rows_rejected", "accepted_fen", "rejected_fen",
-    ]  # fmt: skip
-    return pd.DataFrame.from_records(records, columns=columns)
+    return lines
 
 
 # -- everything a report needs, computed once ----------------------------------------------
 @dataclass
 class RollupSummary:
-    """All roll-up tables of one batch, so that the xlsx, CSV, JSON and terminal agree."""
+    """All roll-up tables of one batch, so that the xlsx, CSV, JSON and terminal agree.
+
+    The tables are lists of ``Total`` / ``UnitLine`` / ``FileLine`` tuples (``totals[1]``,
+    ``unit_totals[2]`` ...); each has a DataFrame twin (``level1``, ``unit_level2``,
+    ``submissions``, ``files``), made when first asked for, as are ``rows`` (every row
+    read, ``accepted`` as it counts: see ``effective_rows``), ``accepted`` and
+    ``rejected``. Writing the JSON or the terminal table needs no DataFrame.
+    """
 
     result: CheckResult
     strict: bool
     units: tuple[str, ...]  # the expected unit list
-    rows: pd.DataFrame  # every row read, ``accepted`` as it counts (see effective_rows)
-    level1: pd.DataFrame
-    level2: pd.DataFrame
-    level3: pd.DataFrame
-    unit_level1: pd.DataFrame
-    unit_level2: pd.DataFrame
-    submissions: pd.DataFrame
-    files: pd.DataFrame
+    totals: dict[int, list[Total]]  # level -> every category of the level
+    unit_totals: dict[int, list[Total]]  # level (1, 2) -> every received unit × category
+    unit_lines: list[UnitLine]
+    file_lines: list[FileLine]
     reconciliation: Reconciliation
 
     @property
     def catalog(self) -> Catalog:
         return self.result.catalog
+
+    @functools.cached_property
+    def rows(self) -> pd.DataFrame:
+        return effective_rows(self.result, self.strict)
+
+    @functools.cached_property
+    def level1(self) -> pd.DataFrame:
+        return totals_frame(self.totals[1], 1, False)
+
+    @functools.cached_property
+    def level2(self) -> pd.DataFrame:
+        return totals_frame(self.totals[2], 2, False)
+
+    @functools.cached_property
+    def level3(self) -> pd.DataFrame:
+        return totals_frame(self.totals[3], 3, False)
+
+    @functools.cached_property
+    def unit_level1(self) -> pd.DataFrame:
+        return totals_frame(self.unit_totals[1], 1, True)
+
+    @functools.cached_property
+    def unit_level2(self) -> pd.DataFrame:
+        return totals_frame(self.unit_totals[2], 2, True)
+
+    @functools.cached_property
+    def submissions(self) -> pd.DataFrame:
+        return _frame(self.unit_lines, UnitLine)
+
+    @functools.cached_property
+    def files(self) -> pd.DataFrame:
+        return _frame(self.file_lines, FileLine)
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -521,17 +505,15 @@ class RollupSummary:
 
     @property
     def missing_units(self) -> list[str]:
-        s = self.submissions
-        return list(s.loc[s["status"] == "missing", "unit"])
+        return [u.unit for u in self.unit_lines if u.status == "missing"]
 
     @property
     def duplicate_units(self) -> list[str]:
-        s = self.submissions
-        return list(s.loc[s["status"] == "duplicate", "unit"])
+        return [u.unit for u in self.unit_lines if u.status == "duplicate"]
 
     @property
     def received_units(self) -> list[str]:
-        return list(self.unit_level1["unit"].drop_duplicates())
+        return list(dict.fromkeys(str(t.unit) for t in self.unit_totals[1]))
 
 
 def summarize(
@@ -540,23 +522,17 @@ def summarize(
     """Compute every table of the roll-up report from one ``CheckResult``."""
     expected = _expected_units(units)
     cat = result.catalog
-    rows = effective_rows(result, strict)
-    keyed = _keyed(cat, rows)
-    unit_order = _received(result, keyed["unit"], expected)
-    per_file = _by_file(rows)
+    sums = batch_sums(result, strict, _unit_label)
+    order = _received(result, sums, expected)
     return RollupSummary(
         result=result,
         strict=strict,
         units=expected,
-        rows=rows,
-        level1=_rollup(cat, keyed, 1, None),
-        level2=_rollup(cat, keyed, 2, None),
-        level3=_rollup(cat, keyed, 3, None),
-        unit_level1=_rollup(cat, keyed, 1, unit_order),
-        unit_level2=_rollup(cat, keyed, 2, unit_order),
-        submissions=_submissions(result, per_file, expected),
-        files=_files_table(result, per_file),
-        reconciliation=_reconcile(cat, rows, strict),
+        totals={level: _totals(cat, sums, level, None) for level in (1, 2, 3)},
+        unit_totals={level: _totals(cat, sums, level, order) for level in (1, 2)},
+        unit_lines=_unit_lines(result, sums.per_file, expected),
+        file_lines=_file_lines(result, sums.per_file),
+        reconciliation=_reconcile(cat, sums, strict),
     )
 
 

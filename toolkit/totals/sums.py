@@ -1,0 +1,159 @@
+"""A batch's rows summed per key straight from each file's ``Rows``, without a DataFrame.
+
+Every table of the roll-up (the level totals, the unit × category matrix, the per-file
+and per-unit sums, the reconciliation) is a regrouping of these sums, so the roll-up
+costs one pass over the rows' columns and imports no pandas. The rows counted are the
+*effective* ones (``effective_accepted``): in strict mode a file with any error counts
+nothing. Sums are Python ints, which never wrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from itertools import compress
+from typing import TYPE_CHECKING, Any
+
+from toolkit.money import fen_to_yuan
+from toolkit.totals.amounts import Amounts, _tally
+
+if TYPE_CHECKING:  # pragma: no cover
+    from toolkit.rules.result import CheckResult, FileResult, Rows
+
+# a row's leaf code, level-1 code and level-2 code, as read back from its columns (None
+# where a row has none): the reconciliation checks that they agree with the catalogue
+Leaf = tuple[Any, Any, Any]
+
+
+@dataclass
+class BatchSums:
+    """The accepted rows' [rows, fen] per unit (as the checker compares units) and
+    ``Leaf``; per file (accepted rows, rejected rows, accepted fen, rejected fen); the
+    batch's ``Amounts``; and every readable amount summed on its own (fen where exact,
+    else the amount as read), for the reconciliation."""
+
+    by_unit: dict[str, dict[Leaf, list[int]]] = field(default_factory=dict)
+    per_file: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    amounts: Amounts = field(default_factory=Amounts)
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    read: Decimal = Decimal(0)
+
+    @cached_property
+    def leaves(self) -> dict[Leaf, tuple[int, int]]:
+        """[rows, fen] per ``Leaf``, all units together."""
+        out: dict[Leaf, list[int]] = {}
+        for sums in self.by_unit.values():
+            _merge(out, sums)
+        return {k: (n, fen) for k, (n, fen) in out.items()}
+
+    def grouped(self, pick: Callable[[Leaf], Any]) -> dict[Any, tuple[int, int]]:
+        """(rows, fen) per ``pick(leaf)``: the leaf sums regrouped by one part of the key."""
+        return _regroup(self.leaves.items(), pick)
+
+    def grouped_by_unit(self, pick: Callable[[Leaf], Any]) -> dict[Any, tuple[int, int]]:
+        """(rows, fen) per (unit, ``pick(leaf)``)."""
+        out: dict[Any, tuple[int, int]] = {}
+        for unit, sums in self.by_unit.items():
+            for key, total in _regroup(sums.items(), pick).items():
+                out[(unit, key)] = total
+        return out
+
+
+def _regroup(items: Iterable[tuple[Leaf, Sequence[int]]], pick: Callable[[Leaf], Any]) -> dict:
+    out: dict[Any, list[int]] = {}
+    for key, (n, fen) in items:
+        slot = out.setdefault(pick(key), [0, 0])
+        slot[0] += n
+        slot[1] += fen
+    return {k: (n, fen) for k, (n, fen) in out.items()}
+
+
+def _merge(into: dict[Any, list[int]], sums: dict[Any, list[int]]) -> None:
+    for key, (n, fen) in sums.items():
+        slot = into.get(key)
+        if slot is None:
+            into[key] = [n, fen]
+        else:
+            slot[0] += n
+            slot[1] += fen
+
+
+def effective_accepted(fr: FileResult, rows: Rows, strict: bool) -> list[bool]:
+    """A file's ``accepted`` column as it counts for the totals: all False in strict
+    mode when the file has any error (see ``rollup.effective_rows``)."""
+    return [False] * len(rows) if strict and fr.errors else rows.column("accepted")
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value != value  # None, or a NaN
+
+
+def _read_sum(fen: list[int | None], read: list[Any]) -> tuple[int, Decimal]:
+    """Fen where a row has them, and the amount as read (元) where it does not."""
+    exact = sum([f for f in fen if f is not None])
+    rest = [r for f, r in zip(fen, read, strict=True) if f is None and not _absent(r)]
+    return exact, sum(rest, Decimal(0))
+
+
+def _sum_by(keys: Iterable[Any], fen: Iterable[int | None]) -> dict[Any, list[int]]:
+    """[rows, fen] per key of rows given as two columns (a missing fen adds 0)."""
+    out: dict[Any, list[int]] = {}
+    for key, f in zip(keys, fen, strict=True):
+        slot = out.get(key)
+        if slot is None:
+            out[key] = [1, f or 0]
+        else:
+            slot[0] += 1
+            slot[1] += f or 0
+    return out
+
+
+def _add_accepted(
+    by_unit: dict[str, dict[Leaf, list[int]]],
+    accepted: list[bool],
+    rows: Rows,
+    label: Callable[[Any], str],
+) -> None:
+    """Add a file's accepted rows to the sums of their units."""
+    leaves = zip(rows.column("code"), rows.column("level1"), rows.column("level2"), strict=True)
+    keys = compress(leaves, accepted)
+    fen = compress(rows.column("amount_fen"), accepted)
+    fixed = rows.fixed("unit")
+    if fixed:  # the usual file: one unit on every row
+        unit, sums = label(fixed[0]), _sum_by(keys, fen)
+        if unit in by_unit:
+            _merge(by_unit[unit], sums)
+        else:  # the first file of its unit: its sums are the unit's (they are new lists)
+            by_unit[unit] = sums
+        return
+    units = compress(rows.column("unit"), accepted)
+    for (unit, leaf), total in _sum_by(zip(units, keys, strict=True), fen).items():
+        _merge(by_unit.setdefault(label(unit), {}), {leaf: total})
+
+
+def batch_sums(result: CheckResult, strict: bool, label: Callable[[Any], str]) -> BatchSums:
+    """Sum every file's rows once; ``label`` turns a row's unit into the unit compared."""
+    out = BatchSums()
+    exact_read, inexact_read = 0, Decimal(0)
+    for fr, rows in zip(result.files, result.parts, strict=True):
+        accepted = effective_accepted(fr, rows, strict)
+        fen, read = rows.column("amount_fen"), rows.column("amount_read")
+        amounts = _tally(accepted, fen, read)
+        out.amounts.add(amounts)
+        n_acc = amounts.accepted_rows
+        out.rows_accepted += n_acc
+        out.rows_rejected += accepted.count(False)
+        if n_acc:
+            _add_accepted(out.by_unit, accepted, rows, label)
+        fen_rej = sum([f for ok, f in zip(accepted, fen, strict=True) if not ok and f])
+        before = out.per_file.get(str(fr.path), (0, 0, 0, 0))
+        now = (n_acc, len(rows) - n_acc, amounts.accepted_fen, fen_rej)
+        out.per_file[str(fr.path)] = tuple(a + b for a, b in zip(before, now, strict=True))  # type: ignore[assignment]
+        exact, inexact = _read_sum(fen, read)
+        exact_read += exact
+        inexact_read += inexact
+    out.read = inexact_read + fen_to_yuan(exact_read)
+    return out
