@@ -6,6 +6,7 @@ Amounts are integer fen from the moment they are read; nothing here holds a floa
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,11 @@ ROW_COLUMNS = (
     "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
 )
 FILE_STATUSES = ("ok", "errors", "unreadable")
+# Free text that only the detail tables and the DataFrame show (see Rows.__reduce__).
+DEFERRED = frozenset(
+    ("seq", "project", "content", "provider", "provider_type", "method", "funding", "target",
+     "note")
+)  # fmt: skip
 
 
 class Rows(Sequence[tuple[Any, ...]]):
@@ -54,7 +60,7 @@ class Rows(Sequence[tuple[Any, ...]]):
     (``fixed``: the file, its unit ...), and the amount cells' A1 made from the rows
     when asked (``amount_letter``). Reads as a sequence of ``ROW_COLUMNS`` tuples."""
 
-    __slots__ = ("_fixed", "_letter", "_lists", "n")
+    __slots__ = ("_fixed", "_letter", "_lists", "_packed", "n")
 
     def __init__(
         self,
@@ -70,12 +76,31 @@ class Rows(Sequence[tuple[Any, ...]]):
             if c not in self._fixed and not (c == "amount_cell" and amount_letter)
             for v in [given.get(c, ())]
         }
+        self._packed: bytes | None = None
         self.n = len(self._lists["row"])
         if any(len(v) != self.n for v in self._lists.values()):
             raise ValueError("row columns of different lengths")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with the free-text columns (``DEFERRED``) as one inner pickle, unpacked
+        when one of them is first asked for: a batch's rows come back from the worker
+        processes, and the totals and the check's outputs never read those columns."""
+        lists = dict(self._lists)
+        deferred = {c: lists.pop(c) for c in DEFERRED if c in lists}
+        packed = self._packed
+        if deferred:
+            packed = pickle.dumps((packed, deferred), protocol=pickle.HIGHEST_PROTOCOL)
+        return (_unpickle_rows, (lists, self._fixed, self._letter, packed, self.n))
+
+    def _unpack(self) -> None:
+        while self._packed is not None:
+            self._packed, deferred = pickle.loads(self._packed)
+            self._lists.update(deferred)
+
     def column(self, name: str) -> list[Any]:
         """One column as a list (the caller's to keep: a fixed or made column is new)."""
+        if self._packed is not None and name in DEFERRED:
+            self._unpack()
         if name in self._lists:
             return self._lists[name]
         if name in self._fixed:
@@ -87,6 +112,8 @@ class Rows(Sequence[tuple[Any, ...]]):
         return (self._fixed[name],) if name in self._fixed else ()
 
     def _value(self, name: str, k: int) -> Any:
+        if self._packed is not None and name in DEFERRED:
+            self._unpack()
         if name in self._lists:
             return self._lists[name][k]
         if name in self._fixed:
@@ -128,6 +155,18 @@ class Rows(Sequence[tuple[Any, ...]]):
         self._fixed.pop("reasons", None)
         self._lists["accepted"] = [False] * self.n
         self._fixed.pop("accepted", None)
+
+
+def _unpickle_rows(
+    lists: dict[str, list[Any]],
+    fixed: dict[str, Any],
+    letter: str | None,
+    packed: bytes | None,
+    n: int,
+) -> Rows:
+    rows = Rows.__new__(Rows)
+    rows._lists, rows._fixed, rows._letter, rows._packed, rows.n = lists, fixed, letter, packed, n
+    return rows
 
 
 @dataclass
