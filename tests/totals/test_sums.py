@@ -9,6 +9,7 @@ each file's ``Rows`` and from the effective-rows DataFrame, and all must agree e
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +221,45 @@ def test_the_json_and_terminal_tables_need_no_dataframe() -> None:
     assert terminal_table(s).row_count == len(CATALOG.level(1)) + len(CATALOG.level(2))
     assert reconciliation_lines(s) and submission_lines(s)
     assert not {"rows", "level1", "level2", "level3", "unit_level1", "submissions"} & set(vars(s))
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_sums_prepared_in_the_workers_are_the_sums_made_here(tmp_path: Path, strict: bool) -> None:
+    """``check(..., prepare=sums.prepare)`` fills each file's ``Rows.memo`` in the worker;
+    a file rejected afterwards in this process (a second file of a unit) has it emptied,
+    and the summary is the one made without the pool, byte for byte."""
+    from builders import build_submission, line
+
+    from toolkit import form
+    from toolkit.output.report import json_text
+    from toolkit.rules.batch import check
+    from toolkit.totals.sums import prepare
+
+    for i, unit in enumerate(form.ZHENGZHOU_UNITS[:4]):
+        rows = [line(amount=i + 1), line(amount=2.5), line(code="bad")]
+        build_submission(tmp_path / f"{i}.xlsx", rows, unit=unit)
+    build_submission(tmp_path / "9.xlsx", [line(amount=7)], unit=form.ZHENGZHOU_UNITS[0])
+    serial = check(tmp_path)
+    pooled = check(tmp_path, jobs=2, prepare=prepare)
+    assert all(not p.memo for p in serial.parts)
+    for f, p in zip(pooled.files, pooled.parts, strict=True):
+        assert set(p.memo) == ({"amounts", "leaf_sums"} if f.counts else set()), f.path
+    assert not all(f.counts for f in pooled.files)  # the duplicate was rejected here
+    want = json_text(summarize(serial, strict=strict))
+    assert json_text(summarize(pooled, strict=strict)) == want
+    assert json_text(summarize(pooled, strict=strict)) == want  # the memo read, not changed
+
+
+def test_amounts_kept_in_the_memo_are_the_callers_copy() -> None:
+    from toolkit.totals.amounts import rows_amounts
+
+    spec = {"code": LEAVES[0], "wrong_level": False, "accepted": True, "extra": ""}
+    spec["unit"] = "中原区"
+    result = _batch([{"unit": "中原区", "fixed_unit": True, "errors": False, "rows": [
+        {**spec, "fen": 100}]}])  # fmt: skip
+    rows = result.parts[0]
+    first = rows_amounts(rows)
+    first.accepted_fen += 1
+    assert rows_amounts(rows).accepted_fen == 100
+    rows.reject("year-mixed")
+    assert not rows.memo and rows_amounts(rows).accepted_fen == 0

@@ -121,6 +121,7 @@ def check_cmd(
     budget-toolkit check 收到的预算表/ --annotate 退回/
     """
     from toolkit.output.render import render_json, render_text
+    from toolkit.totals.amounts import prepare_amounts
 
     result, _ = _check_paths(
         paths,
@@ -135,6 +136,7 @@ def check_cmd(
         year=year,
         prefer=prefer,
         outputs={"--annotate": annotate_dir},
+        prepare=prepare_amounts,
     )
     click.echo(render_json(result) if fmt == "json" else render_text(result))
     if annotate_dir:
@@ -238,6 +240,7 @@ def rollup_cmd(
 
     from toolkit.output.report import write_outputs
     from toolkit.totals.rollup import summarize
+    from toolkit.totals.sums import prepare
 
     if report_path and Path(report_path).suffix.lower() != ".xlsx":
         raise click.BadParameter("报表文件名应以 .xlsx 结尾", param_hint="-o")
@@ -265,6 +268,7 @@ def rollup_cmd(
             prefer=prefer,
             outputs={"-o": report_path, "--json": json_path, "--csv": csv_dir},
             progress=progress,
+            prepare=prepare,
         )
     finally:
         progress.stop()

@@ -48,8 +48,10 @@ def _check_paths(
     prefer: tuple[str, ...] = (),
     outputs: dict[str, str | None] | None = None,
     progress: Any = None,
+    prepare: Any = None,
 ) -> tuple[Any, tuple[str, ...]]:
-    """Read and check PATHS with the reading options `check` and `rollup` share."""
+    """Read and check PATHS with the reading options `check` and `rollup` share;
+    ``prepare`` is the per-file work done in the worker processes (``toolkit.check``)."""
     from toolkit.safety import refuse_inputs
 
     try:
@@ -68,6 +70,7 @@ def _check_paths(
         list(paths),
         _catalog(catalog_path),
         progress=progress,
+        prepare=prepare,
         units=units,
         stamp_mismatch=stamp_mismatch,
         max_amount=cap,

@@ -111,8 +111,13 @@ def _worker_init(catalog_doc: dict[str, Any], source: str) -> None:  # pragma: n
     _WORKER["catalog"] = Catalog.from_dict(catalog_doc, source=source)
 
 
-def _worker_check(path: Path, options: CheckOptions) -> Any:  # pragma: no cover
-    return check_file(path, _WORKER["catalog"], options)
+def _worker_check(  # pragma: no cover
+    path: Path, options: CheckOptions, prepare: Prepare | None
+) -> Any:
+    done = check_file(path, _WORKER["catalog"], options)
+    if prepare is not None:
+        prepare(*done)
+    return done
 
 
 AUTO_JOBS_MIN_FILES = 8  # with fewer files each, one process is as fast (benchmarks/)
@@ -126,6 +131,9 @@ def auto_jobs(files: int) -> int:
 
 
 Results = list[tuple[FileResult, Rows]]
+# Work a caller wants done on each file's rows where it was checked (in the worker
+# process), e.g. the totals' per-file sums, kept in ``Rows.memo``; a module-level function.
+Prepare = Callable[[FileResult, Rows], None]
 
 
 def check(
@@ -133,6 +141,7 @@ def check(
     catalog: Catalog | str | Path | None = None,
     *,
     progress: Callable[[int, int, Path], None] | None = None,
+    prepare: Prepare | None = None,
     **options: Any,
 ) -> CheckResult:
     """Check workbooks (files or folders) against a catalogue -> ``CheckResult``.
@@ -143,13 +152,16 @@ def check(
     CPU when each gets several files), ``year`` (the budget year to total), ``prefer``
     (files that count when a unit sent several).
     ``progress(done, total, path)``, if given, is called after each file (a progress bar).
+    ``prepare(file_result, rows)``, if given, runs on each file in the worker process that
+    checked it (not at all without a pool): work that later stages would otherwise do in
+    this process after the pool, such as ``toolkit.totals.sums.prepare``.
     """
     from toolkit.catalog import Catalog, load_catalog
 
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     opts = CheckOptions.make(**options)
     files = find_files([paths] if isinstance(paths, str | Path) else paths)
-    results = _check_all(files, cat, opts, progress)
+    results = _check_all(files, cat, opts, progress, prepare)
     resolve_duplicates(results, opts.prefer)
     resolve_years(results, opts.year)
     return CheckResult(
@@ -170,7 +182,9 @@ def check_one(path: str | Path, catalog: Catalog, **options: Any) -> tuple[FileR
     return results[0]
 
 
-def _check_all(files: Sequence[Path], cat: Catalog, opts: CheckOptions, progress: Any) -> Results:
+def _check_all(
+    files: Sequence[Path], cat: Catalog, opts: CheckOptions, progress: Any, prepare: Any = None
+) -> Results:
     jobs = auto_jobs(len(files)) if opts.jobs is None else opts.jobs
     results: Results = []
     if jobs > 1 and len(files) > 1:
@@ -179,7 +193,8 @@ def _check_all(files: Sequence[Path], cat: Catalog, opts: CheckOptions, progress
         with ProcessPoolExecutor(
             max_workers=jobs, initializer=_worker_init, initargs=(cat.to_dict(), cat.source)
         ) as pool:
-            done = pool.map(_worker_check, files, [opts] * len(files), chunksize=4)
+            n = len(files)
+            done = pool.map(_worker_check, files, [opts] * n, [prepare] * n, chunksize=4)
             for f, res in zip(files, done, strict=True):
                 results.append(res)
                 if progress is not None:

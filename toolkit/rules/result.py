@@ -60,7 +60,7 @@ class Rows(Sequence[tuple[Any, ...]]):
     (``fixed``: the file, its unit ...), and the amount cells' A1 made from the rows
     when asked (``amount_letter``). Reads as a sequence of ``ROW_COLUMNS`` tuples."""
 
-    __slots__ = ("_fixed", "_letter", "_lists", "_packed", "n")
+    __slots__ = ("_fixed", "_letter", "_lists", "_packed", "memo", "n")
 
     def __init__(
         self,
@@ -77,6 +77,9 @@ class Rows(Sequence[tuple[Any, ...]]):
             for v in [given.get(c, ())]
         }
         self._packed: bytes | None = None
+        # What later stages worked out from these rows (their sums), kept with them: a
+        # worker process can fill it before the rows travel; ``reject`` empties it.
+        self.memo: dict[str, Any] = {}
         self.n = len(self._lists["row"])
         if any(len(v) != self.n for v in self._lists.values()):
             raise ValueError("row columns of different lengths")
@@ -90,7 +93,8 @@ class Rows(Sequence[tuple[Any, ...]]):
         packed = self._packed
         if deferred:
             packed = pickle.dumps((packed, deferred), protocol=pickle.HIGHEST_PROTOCOL)
-        return (_unpickle_rows, (lists, self._fixed, self._letter, packed, self.n))
+        state = (lists, self._fixed, self._letter, packed, self.memo, self.n)
+        return (_unpickle_rows, state)
 
     def _unpack(self) -> None:
         while self._packed is not None:
@@ -155,6 +159,7 @@ class Rows(Sequence[tuple[Any, ...]]):
         self._fixed.pop("reasons", None)
         self._lists["accepted"] = [False] * self.n
         self._fixed.pop("accepted", None)
+        self.memo.clear()
 
 
 def _unpickle_rows(
@@ -162,10 +167,12 @@ def _unpickle_rows(
     fixed: dict[str, Any],
     letter: str | None,
     packed: bytes | None,
+    memo: dict[str, Any],
     n: int,
 ) -> Rows:
     rows = Rows.__new__(Rows)
-    rows._lists, rows._fixed, rows._letter, rows._packed, rows.n = lists, fixed, letter, packed, n
+    rows._lists, rows._fixed, rows._letter, rows._packed = lists, fixed, letter, packed
+    rows.memo, rows.n = memo, n
     return rows
 
 

@@ -9,6 +9,7 @@ for the batch: read = accepted + rejected positive + rejected negative.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,7 +20,7 @@ from toolkit.money import fen_to_yuan
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from toolkit.rules.result import CheckResult, Rows
+    from toolkit.rules.result import CheckResult, FileResult, Rows
 
 ZERO = Decimal(0)
 
@@ -76,8 +77,18 @@ def _tally(accepted: list[bool], fen: list[int | None], read: list[Any]) -> Amou
 
 
 def rows_amounts(rows: Rows) -> Amounts:
-    """``Amounts`` of one file's rows, from its columns."""
-    return _tally(rows.column("accepted"), rows.column("amount_fen"), rows.column("amount_read"))
+    """``Amounts`` of one file's rows, from its columns (kept in ``rows.memo``: a worker
+    process may have tallied them already, see ``prepare_amounts``)."""
+    found = rows.memo.get("amounts")
+    if found is None:
+        accepted, fen = rows.column("accepted"), rows.column("amount_fen")
+        found = rows.memo["amounts"] = _tally(accepted, fen, rows.column("amount_read"))
+    return dataclasses.replace(found)  # the caller's own copy
+
+
+def prepare_amounts(fr: FileResult, rows: Rows) -> None:
+    """For ``check(..., prepare=)``: tally a file's amounts where it was checked."""
+    rows_amounts(rows)
 
 
 def file_amounts(result: CheckResult) -> dict[str, Amounts]:

@@ -3,8 +3,8 @@
 Every table of the roll-up (the level totals, the unit × category matrix, the per-file
 and per-unit sums, the reconciliation) is a regrouping of these sums, so the roll-up
 costs one pass over the rows' columns and imports no pandas. The rows counted are the
-*effective* ones (``effective_accepted``): in strict mode a file with any error counts
-nothing. Sums are Python ints, which never wrap.
+*effective* ones (as ``rollup.effective_rows`` marks them): in strict mode a file with
+any error counts nothing. Sums are Python ints, which never wrap.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from toolkit.money import fen_to_yuan
-from toolkit.totals.amounts import Amounts, _tally
+from toolkit.totals.amounts import Amounts, _tally, rows_amounts
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.result import CheckResult, FileResult, Rows
@@ -81,12 +81,6 @@ def _merge(into: dict[Any, list[int]], sums: dict[Any, list[int]]) -> None:
             slot[1] += fen
 
 
-def effective_accepted(fr: FileResult, rows: Rows, strict: bool) -> list[bool]:
-    """A file's ``accepted`` column as it counts for the totals: all False in strict
-    mode when the file has any error (see ``rollup.effective_rows``)."""
-    return [False] * len(rows) if strict and fr.errors else rows.column("accepted")
-
-
 def _absent(value: Any) -> bool:
     return value is None or value != value  # None, or a NaN
 
@@ -111,6 +105,25 @@ def _sum_by(keys: Iterable[Any], fen: Iterable[int | None]) -> dict[Any, list[in
     return out
 
 
+def leaf_sums(rows: Rows) -> dict[Leaf, list[int]]:
+    """[rows, fen] per ``Leaf`` of a file's accepted rows (kept in ``rows.memo``; not to
+    be changed: ``_merge`` copies what it adds)."""
+    found = rows.memo.get("leaf_sums")
+    if found is None:
+        accepted = rows.column("accepted")
+        leaves = zip(rows.column("code"), rows.column("level1"), rows.column("level2"), strict=True)
+        fen = compress(rows.column("amount_fen"), accepted)
+        found = rows.memo["leaf_sums"] = _sum_by(compress(leaves, accepted), fen)
+    return found
+
+
+def prepare(fr: FileResult, rows: Rows) -> None:
+    """For ``check(..., prepare=)``: a file's amounts and leaf sums, worked out where the
+    file was checked (a worker process), so the roll-up only adds them up."""
+    rows_amounts(rows)
+    leaf_sums(rows)
+
+
 def _add_accepted(
     by_unit: dict[str, dict[Leaf, list[int]]],
     accepted: list[bool],
@@ -118,17 +131,13 @@ def _add_accepted(
     label: Callable[[Any], str],
 ) -> None:
     """Add a file's accepted rows to the sums of their units."""
+    fixed = rows.fixed("unit")
+    if fixed:  # the usual file: one unit on every row
+        _merge(by_unit.setdefault(label(fixed[0]), {}), leaf_sums(rows))
+        return
     leaves = zip(rows.column("code"), rows.column("level1"), rows.column("level2"), strict=True)
     keys = compress(leaves, accepted)
     fen = compress(rows.column("amount_fen"), accepted)
-    fixed = rows.fixed("unit")
-    if fixed:  # the usual file: one unit on every row
-        unit, sums = label(fixed[0]), _sum_by(keys, fen)
-        if unit in by_unit:
-            _merge(by_unit[unit], sums)
-        else:  # the first file of its unit: its sums are the unit's (they are new lists)
-            by_unit[unit] = sums
-        return
     units = compress(rows.column("unit"), accepted)
     for (unit, leaf), total in _sum_by(zip(units, keys, strict=True), fen).items():
         _merge(by_unit.setdefault(label(unit), {}), {leaf: total})
@@ -139,9 +148,12 @@ def batch_sums(result: CheckResult, strict: bool, label: Callable[[Any], str]) -
     out = BatchSums()
     exact_read, inexact_read = 0, Decimal(0)
     for fr, rows in zip(result.files, result.parts, strict=True):
-        accepted = effective_accepted(fr, rows, strict)
         fen, read = rows.column("amount_fen"), rows.column("amount_read")
-        amounts = _tally(accepted, fen, read)
+        if strict and fr.errors:  # strict mode: a file with an error counts nothing
+            accepted = [False] * len(rows)
+            amounts = _tally(accepted, fen, read)
+        else:
+            accepted, amounts = rows.column("accepted"), rows_amounts(rows)
         out.amounts.add(amounts)
         n_acc = amounts.accepted_rows
         out.rows_accepted += n_acc
