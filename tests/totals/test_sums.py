@@ -263,3 +263,18 @@ def test_amounts_kept_in_the_memo_are_the_callers_copy() -> None:
     assert rows_amounts(rows).accepted_fen == 100
     rows.reject("year-mixed")
     assert not rows.memo and rows_amounts(rows).accepted_fen == 0
+
+
+def test_the_file_list_keeps_years_as_integers_when_one_is_missing() -> None:
+    """The file list's 年度 is read from the tuples: a batch with a file of no known year
+    shows the others' as 2027, not as the 2027.0 a float column of the frame gave."""
+    from toolkit.output.tables import files_table
+
+    spec = {"code": LEAVES[0], "wrong_level": False, "accepted": True, "extra": ""}
+    spec["unit"] = "中原区"
+    one = {"unit": "中原区", "fixed_unit": True, "errors": False, "rows": [{**spec, "fen": 1}]}
+    result = _batch([one, {**one, "unit": "金水区"}])
+    result.files[1].year = None
+    table = files_table(summarize(result))
+    column = table.headers.index("年度")
+    assert [row[column] for row in table.rows] == [2027, None]
