@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 from toolkit.money import fen_to_yuan
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from toolkit.rules.result import CheckResult, FileResult, Rows
 
 ZERO = Decimal(0)
@@ -70,7 +68,8 @@ def _add_rejected(out: Amounts, read: Iterable[Any]) -> Amounts:
 
 def _tally(accepted: list[bool], fen: list[int | None], read: list[Any]) -> Amounts:
     """``Amounts`` of rows given as three columns (fen: Python ints, None where missing;
-    Python ints, so no sum can wrap): for a file's ``Rows`` and for a frame alike."""
+    Python ints, so no sum can wrap): a file's ``Rows``, or its rows as strict mode
+    counts them (``toolkit.totals.sums``)."""
     out = Amounts(rows=len(accepted), accepted_rows=accepted.count(True))
     out.accepted_fen = sum([f for ok, f in zip(accepted, fen, strict=True) if ok and f])
     return _add_rejected(out, [r for ok, r in zip(accepted, read, strict=True) if not ok])
@@ -102,15 +101,6 @@ def batch_amounts(result: CheckResult) -> Amounts:
     for a in file_amounts(result).values():
         out.add(a)
     return out
-
-
-def total_amounts(frame: pd.DataFrame) -> Amounts:
-    """``Amounts`` of a ``ROW_COLUMNS`` frame's rows (the roll-up's effective rows)."""
-    return _tally(
-        frame["accepted"].to_numpy(dtype=bool).tolist(),
-        frame["amount_fen"].astype("Int64").to_numpy(dtype=object, na_value=None).tolist(),
-        frame["amount_read"].tolist(),
-    )
 
 
 def amounts_json(a: Amounts) -> dict[str, Any]:

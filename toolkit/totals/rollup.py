@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 NO_UNIT = "（未填写单位）"
 # The reason given to rows left out by --strict because their file has an error elsewhere.
 STRICT_REASON = "strict"
-LEVEL_KEYS = {1: "level1", 2: "level2", 3: "level3"}
+LEVELS = (1, 2, 3)  # 3: the leaf level of the built-in catalogue
 
 
 def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
@@ -192,7 +192,7 @@ def rollup(
     column comes first and every received unit gets every category; ``units`` is the
     expected list that orders them (default the built-in Zhengzhou list).
     """
-    if level not in LEVEL_KEYS:
+    if level not in LEVELS:
         raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
     sums = batch_sums(result, strict, _unit_label)
     order = _received(result, sums, _expected_units(units)) if by_unit else None
