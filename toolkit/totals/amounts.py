@@ -54,10 +54,15 @@ class Amounts:
         self.rejected_negative += other.rejected_negative
 
 
+def unreadable(value: Any) -> bool:
+    """An amount as read that is not a number: None, or a NaN."""
+    return value is None or value != value
+
+
 def _add_rejected(out: Amounts, read: Iterable[Any]) -> Amounts:
     """The rejected rows' amounts as read, kept apart by sign (never netted)."""
     for value in read:
-        if value is None or value != value:
+        if unreadable(value):
             out.unreadable_rows += 1
         elif value > 0:
             out.rejected_positive += value

@@ -291,7 +291,7 @@ def _reconcile(cat: Catalog, sums: BatchSums, strict: bool) -> Reconciliation:
     level2_under = {e.code: [c.code for c in cat.children(e.code)] for e in cat.level(1)}
     l2_left, l2_right, l2_fail = _balance(cat.level(2), leaves_under, level2, leaves)
     l1_left, l1_right, l1_fail = _balance(cat.level(1), level2_under, level1, level2)
-    n_acc, n_rej = sums.rows_accepted, sums.rows_rejected
+    n_acc, n_rej = money.accepted_rows, sums.rows_rejected
     checks = (
         Check("rows", "读取行数 = 计入行数 + 剔除行数", money.rows, n_acc + n_rej, "rows"),
         Check(

@@ -17,7 +17,7 @@ from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from toolkit.money import fen_to_yuan
-from toolkit.totals.amounts import Amounts, _tally, rows_amounts
+from toolkit.totals.amounts import Amounts, _tally, rows_amounts, unreadable
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.result import CheckResult, FileResult, Rows
@@ -37,8 +37,7 @@ class BatchSums:
     by_unit: dict[str, dict[Leaf, list[int]]] = field(default_factory=dict)
     per_file: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     amounts: Amounts = field(default_factory=Amounts)
-    rows_accepted: int = 0
-    rows_rejected: int = 0
+    rows_rejected: int = 0  # counted on its own (False flags), for the rows balance
     read: Decimal = Decimal(0)
 
     @cached_property
@@ -81,14 +80,10 @@ def _merge(into: dict[Any, list[int]], sums: dict[Any, list[int]]) -> None:
             slot[1] += fen
 
 
-def _absent(value: Any) -> bool:
-    return value is None or value != value  # None, or a NaN
-
-
 def _read_sum(fen: list[int | None], read: list[Any]) -> tuple[int, Decimal]:
     """Fen where a row has them, and the amount as read (元) where it does not."""
     exact = sum([f for f in fen if f is not None])
-    rest = [r for f, r in zip(fen, read, strict=True) if f is None and not _absent(r)]
+    rest = [r for f, r in zip(fen, read, strict=True) if f is None and not unreadable(r)]
     return exact, sum(rest, Decimal(0))
 
 
@@ -156,7 +151,6 @@ def batch_sums(result: CheckResult, strict: bool, label: Callable[[Any], str]) -
             accepted, amounts = rows.column("accepted"), rows_amounts(rows)
         out.amounts.add(amounts)
         n_acc = amounts.accepted_rows
-        out.rows_accepted += n_acc
         out.rows_rejected += accepted.count(False)
         if n_acc:
             _add_accepted(out.by_unit, accepted, rows, label)
