@@ -43,9 +43,7 @@ def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     are rejected too, with reason ``strict``, so they still show up (with their amounts)
     among the rejected rows and the reconciliation still balances.
     """
-    rows = result.all_rows.copy()
-    rows["accepted"] = rows["accepted"].astype(bool)
-    rows["amount_fen"] = rows["amount_fen"].astype("Int64")
+    rows = result.all_rows.copy()  # typed already (rows_frame): accepted bool, fen Int64
     if strict:  # each file's own rows (as in toolkit.totals.sums), not rows by path
         import numpy as np
 
