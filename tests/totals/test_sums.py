@@ -58,7 +58,7 @@ file_st = st.fixed_dictionaries(
 def _batch(files: list[dict[str, Any]]) -> CheckResult:
     results, parts = [], []
     for k, spec in enumerate(files):
-        path = f"f{k % 3}.xlsx"  # two files may share a path: their sums add up
+        path = f"f{k % 3}.xlsx"  # two files may share a path: each keeps its own sums
         issues = [Issue("unknown-code", "error", "x", file=path)] if spec["errors"] else []
         results.append(FileResult(path, unit=spec["unit"], year=2027, issues=issues))
         cols: dict[str, list[Any]] = {c: [] for c in ROW_COLUMNS}
@@ -101,11 +101,12 @@ def _reference(result: CheckResult, strict: bool) -> dict[str, Any]:
         else None
     )
     totals: dict[tuple[Any, ...], list[int]] = {}
-    per_file: dict[str, list[int]] = {}
+    per_file: list[list[int]] = []  # in the order of the files: two may share a path
     read = positive = negative = Decimal(0)
     n_acc = n_rej = fen_acc = unreadable = 0
     for fr, rows in zip(result.files, result.parts, strict=True):
-        file_sums = per_file.setdefault(fr.path, [0, 0, 0, 0])
+        file_sums = [0, 0, 0, 0]
+        per_file.append(file_sums)
         for values in rows:
             r = dict(zip(ROW_COLUMNS, values, strict=True))
             ok = r["accepted"] and not (strict and fr.errors)
@@ -158,10 +159,14 @@ def test_summary_equals_a_row_by_row_sum(files: list[dict[str, Any]], strict: bo
         for t in s.unit_totals[level]:
             got = [t.rows, t.amount_fen]
             assert got == want["totals"].get((level, t.unit, t.code), [0, 0])
-    for line in s.file_lines:
-        n_acc, n_rej, fen_acc, fen_rej = want["per_file"][line.file]
+    for line, (n_acc, n_rej, fen_acc, fen_rej) in zip(s.file_lines, want["per_file"], strict=True):
         assert (line.rows_accepted, line.rows_rejected) == (n_acc, n_rej)
         assert (line.accepted_fen, line.rejected_fen) == (fen_acc, fen_rej)
+    for unit in s.unit_lines:  # a unit's files, each counted once (not once per shared path)
+        mine = [w for f, w in zip(result.files, want["per_file"], strict=True)
+                if _label(f.unit) == unit.unit]  # fmt: skip
+        got = [unit.rows_accepted, unit.rows_rejected, unit.accepted_fen, unit.rejected_fen]
+        assert got == [sum(w[k] for w in mine) for k in range(4)], unit.unit
     rec = s.reconciliation
     assert (rec.rows_accepted, rec.rows_rejected) == want["rows"]
     assert rec.rows_read == sum(want["rows"])

@@ -330,7 +330,8 @@ UNIT_STATUSES = {
     "unlisted": "名单外单位",
     "no-unit": "未识别单位",
 }
-PerFile = dict[str, tuple[int, int, int, int]]  # accepted rows, rejected rows, and their fen
+# per file, in the order of result.files: accepted rows, rejected rows, and their fen
+PerFile = list[tuple[int, int, int, int]]
 
 
 class FileLine(NamedTuple):
@@ -378,9 +379,8 @@ def files_table(result: CheckResult, strict: bool = False) -> pd.DataFrame:
 
 def _file_lines(result: CheckResult, per_file: PerFile) -> list[FileLine]:
     lines = []
-    for f in result.files:
+    for f, sums in zip(result.files, per_file, strict=True):
         what = (f.path, f.unit, f.year, f.status, f.counts)
-        sums = per_file.get(f.path, (0, 0, 0, 0))
         lines.append(FileLine(*what, *sums, f.errors, f.warnings))
     return lines
 
@@ -413,15 +413,15 @@ def _unit_lines(
     result: CheckResult, per_file: PerFile, expected: tuple[str, ...]
 ) -> list[UnitLine]:
     groups: dict[str, list[Any]] = {}
-    for f in result.files:
-        groups.setdefault(_unit_label(f.unit), []).append(f)
+    for k, f in enumerate(result.files):
+        groups.setdefault(_unit_label(f.unit), []).append((k, f))
     order = list(expected)
     order += sorted(u for u in groups if u not in expected and u != NO_UNIT)
     order += [NO_UNIT] if NO_UNIT in groups else []
     lines = []
     for unit in order:
-        files = groups.get(unit, [])
-        sums = [per_file.get(f.path, (0, 0, 0, 0)) for f in files]
+        files = [f for _, f in groups.get(unit, [])]
+        sums = [per_file[k] for k, _ in groups.get(unit, [])]
         lines.append(
             UnitLine(
                 unit,

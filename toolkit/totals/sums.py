@@ -30,12 +30,13 @@ Leaf = tuple[Any, Any, Any]
 @dataclass
 class BatchSums:
     """The accepted rows' [rows, fen] per unit (as the checker compares units) and
-    ``Leaf``; per file (accepted rows, rejected rows, accepted fen, rejected fen); the
+    ``Leaf``; per file, in the order of the result's files (accepted rows, rejected rows,
+    accepted fen, rejected fen: a file is its place in the batch, not its path); the
     batch's ``Amounts``; and every readable amount summed on its own (fen where exact,
     else the amount as read), for the reconciliation."""
 
     by_unit: dict[str, dict[Leaf, list[int]]] = field(default_factory=dict)
-    per_file: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    per_file: list[tuple[int, int, int, int]] = field(default_factory=list)
     amounts: Amounts = field(default_factory=Amounts)
     rows_rejected: int = 0  # counted on its own (False flags), for the rows balance
     read: Decimal = Decimal(0)
@@ -155,9 +156,7 @@ def batch_sums(result: CheckResult, strict: bool, label: Callable[[Any], str]) -
         if n_acc:
             _add_accepted(out.by_unit, accepted, rows, label)
         fen_rej = sum([f for ok, f in zip(accepted, fen, strict=True) if not ok and f])
-        before = out.per_file.get(str(fr.path), (0, 0, 0, 0))
-        now = (n_acc, len(rows) - n_acc, amounts.accepted_fen, fen_rej)
-        out.per_file[str(fr.path)] = tuple(a + b for a, b in zip(before, now, strict=True))  # type: ignore[assignment]
+        out.per_file.append((n_acc, len(rows) - n_acc, amounts.accepted_fen, fen_rej))
         exact, inexact = _read_sum(fen, read)
         exact_read += exact
         inexact_read += inexact
