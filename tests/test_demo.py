@@ -30,7 +30,7 @@ from toolkit.demo import (
     run_demo,
     sample_lines,
 )
-from toolkit.output.report import SHEETS
+from toolkit.output.report_xlsx import SHEETS
 from toolkit.template.layout import DEFAULT_ROWS, FIRST_INPUT_ROW
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from toolkit.catalog import Catalog
+from toolkit.rules import registry
 from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult, Rows
 
 
@@ -70,3 +71,41 @@ def random_rows(catalog: Catalog, seed: int, n: int = 300) -> list[dict[str, Any
         fen = rng.choice([rng.randrange(0, 100), rng.randrange(0, 10**9), rng.randrange(0, 10**13)])
         rows.append(make_row(catalog, f"{unit}.xlsx", unit, rng.choice(leaves), fen))
     return rows
+
+
+# the report tests' batch (tests/output): a unit's project name is a formula, a unit sent twice
+EVIL = '=HYPERLINK("http://evil.example","点我")'
+REPORT_UNITS = ("中原区", "二七区", "金水区", "登封市")
+
+
+def report_sample(catalog: Catalog) -> CheckResult:
+    """Four files: two clean units, a unit that sent twice, one file with an error row."""
+    rows = [
+        make_row(catalog, "zy.xlsx", "中原区", "033A0101", 123456, project=EVIL),
+        make_row(catalog, "zy.xlsx", "中原区", "033A0201", 100050),
+        make_row(catalog, "zy.xlsx", "中原区", "033C0501", 7),
+        make_row(catalog, "js-old.xlsx", "金水区", "033A0101", 500000, accepted=False,
+                 reasons="superseded-submission"),
+        make_row(catalog, "js.xlsx", "金水区", "033A0102", 250000),
+        make_row(catalog, "js.xlsx", "金水区", "033B0201", 99999),
+        make_row(catalog, "js.xlsx", "金水区", None, None, accepted=False,
+                 reasons="amount-not-number", row=9, project="+cmd|' /C calc'!A0"),
+        make_row(catalog, "js.xlsx", "金水区", "033A0101", -4200, accepted=False,
+                 reasons="amount-negative", row=10),
+    ]  # fmt: skip
+    bad = [
+        registry.get("amount-not-number").issue( file="js.xlsx", sheet="预算表", row=9, column=11,
+                   value="十万"),
+        registry.get("amount-negative").issue( file="js.xlsx", sheet="预算表", row=10, column=11,
+                   value="-42"),
+    ]  # fmt: skip
+    superseded = registry.get("superseded-submission").issue(
+        file="js-old.xlsx", detail="以 js 为准"
+    )
+    files = [
+        FileResult("zy.xlsx", unit="中原区", year=2027),
+        FileResult("js-old.xlsx", status="errors", unit="金水区", year=2027, counts=False,
+                   issues=[superseded]),
+        FileResult("js.xlsx", status="errors", unit="金水区", year=2027, issues=bad),
+    ]  # fmt: skip
+    return make_result(catalog, rows, files)

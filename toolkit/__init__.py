@@ -35,7 +35,7 @@ _API = {
     "summarize": "toolkit.totals.rollup",
     "Reconciliation": "toolkit.totals.rollup",
     "RollupSummary": "toolkit.totals.rollup",
-    "write_report": "toolkit.output.report",
+    "write_report": "toolkit.output.report_xlsx",
     "write_csv": "toolkit.output.report",
     "write_json": "toolkit.output.report",
     "report_json": "toolkit.output.report",
@@ -84,7 +84,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.demo import make_samples, run_demo
     from toolkit.issues import Issue, Severity
     from toolkit.output.render import files_json
-    from toolkit.output.report import report_json, write_csv, write_json, write_report
+    from toolkit.output.report import report_json, write_csv, write_json
+    from toolkit.output.report_xlsx import write_report
     from toolkit.read.submission import Submission, read_submission
     from toolkit.rules.batch import check
     from toolkit.rules.registry import Rule

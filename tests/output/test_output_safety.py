@@ -26,7 +26,8 @@ from toolkit.catalog import Catalog
 from toolkit.catalog.io import export_catalog
 from toolkit.cli import cli
 from toolkit.output.annotate import annotate, annotate_file
-from toolkit.output.report import write_csv, write_json, write_report
+from toolkit.output.report import write_csv, write_json
+from toolkit.output.report_xlsx import write_report
 from toolkit.rules.batch import check
 from toolkit.safety import FORMULA_TRIGGERS, atomic_write, csv_safe
 from toolkit.template import write_template

@@ -42,7 +42,7 @@ def _render_all(result: Any, tmp: Path) -> dict[str, str]:
 
     from toolkit.output.annotate import annotate
     from toolkit.output.render import render_json, render_text
-    from toolkit.output.report import write_report
+    from toolkit.output.report_xlsx import write_report
     from toolkit.totals.rollup import summarize
 
     out = {"text": render_text(result), "json": render_json(result)}

@@ -127,7 +127,8 @@ def round_report(
 ) -> list[str]:
     """Write the round's roll-up (``xlsx``, ``json`` or a ``csv`` folder) exactly as
     ``budget-toolkit rollup --round`` does; returns the discrepancies (empty: written)."""
-    from toolkit.output.report import write_csv, write_json, write_report
+    from toolkit.output.report import write_csv, write_json
+    from toolkit.output.report_xlsx import write_report
     from toolkit.store.rollup import rollup_round
     from toolkit.store.store import open_store
 
