@@ -248,7 +248,7 @@ def test_sums_prepared_in_the_workers_are_the_sums_made_here(tmp_path: Path, str
     pooled = check(tmp_path, jobs=2, prepare=prepare)
     assert all(not p.memo for p in serial.parts)
     for f, p in zip(pooled.files, pooled.parts, strict=True):
-        assert set(p.memo) == ({"amounts", "leaf_sums"} if f.counts else set()), f.path
+        assert set(p.memo) == ({"amounts", "leaf_sums", "file_sums"} if f.counts else set()), f.path
     assert not all(f.counts for f in pooled.files)  # the duplicate was rejected here
     want = json_text(summarize(serial, strict=strict))
     assert json_text(summarize(pooled, strict=strict)) == want

@@ -81,11 +81,35 @@ def _merge(into: dict[Any, list[int]], sums: dict[Any, list[int]]) -> None:
             slot[1] += fen
 
 
-def _read_sum(fen: list[int | None], read: list[Any]) -> tuple[int, Decimal]:
-    """Fen where a row has them, and the amount as read (元) where it does not."""
-    exact = sum([f for f in fen if f is not None])
-    rest = [r for f, r in zip(fen, read, strict=True) if f is None and not unreadable(r)]
-    return exact, sum(rest, Decimal(0))
+@dataclass(frozen=True)
+class FileSums:
+    """What the reconciliation needs of one file beside its ``Amounts``, each counted on
+    its own: the rows flagged rejected, their fen, and every readable amount (fen where a
+    row has them, else the amount as read, 元)."""
+
+    rejected_rows: int
+    rejected_fen: int
+    read_fen: int
+    read_other: Decimal
+
+    def all_rejected(self, rows: int) -> FileSums:
+        """The same file in strict mode when it has an error: every row rejected."""
+        return FileSums(rows, self.read_fen, self.read_fen, self.read_other)
+
+
+def file_sums(rows: Rows) -> FileSums:
+    """A file's ``FileSums`` (kept in ``rows.memo``, like ``leaf_sums``)."""
+    found = rows.memo.get("file_sums")
+    if found is None:
+        accepted, fen, read = (rows.column(c) for c in ("accepted", "amount_fen", "amount_read"))
+        rest = [r for f, r in zip(fen, read, strict=True) if f is None and not unreadable(r)]
+        found = rows.memo["file_sums"] = FileSums(
+            rejected_rows=accepted.count(False),
+            rejected_fen=sum([f for ok, f in zip(accepted, fen, strict=True) if not ok and f]),
+            read_fen=sum([f for f in fen if f is not None]),
+            read_other=sum(rest, Decimal(0)),
+        )
+    return found
 
 
 def _sum_by(keys: Iterable[Any], fen: Iterable[int | None]) -> dict[Any, list[int]]:
@@ -114,10 +138,11 @@ def leaf_sums(rows: Rows) -> dict[Leaf, list[int]]:
 
 
 def prepare(fr: FileResult, rows: Rows) -> None:
-    """For ``check(..., prepare=)``: a file's amounts and leaf sums, worked out where the
-    file was checked (a worker process), so the roll-up only adds them up."""
+    """For ``check(..., prepare=)``: a file's amounts, leaf sums and ``FileSums``, worked
+    out where the file was checked (a worker process), so the roll-up only adds them up."""
     rows_amounts(rows)
     leaf_sums(rows)
+    file_sums(rows)
 
 
 def _add_accepted(
@@ -144,21 +169,20 @@ def batch_sums(result: CheckResult, strict: bool, label: Callable[[Any], str]) -
     out = BatchSums()
     exact_read, inexact_read = 0, Decimal(0)
     for fr, rows in zip(result.files, result.parts, strict=True):
-        fen, read = rows.column("amount_fen"), rows.column("amount_read")
+        sums = file_sums(rows)
         if strict and fr.errors:  # strict mode: a file with an error counts nothing
             accepted = [False] * len(rows)
-            amounts = _tally(accepted, fen, read)
+            amounts = _tally(accepted, rows.column("amount_fen"), rows.column("amount_read"))
+            sums = sums.all_rejected(len(rows))
         else:
             accepted, amounts = rows.column("accepted"), rows_amounts(rows)
         out.amounts.add(amounts)
         n_acc = amounts.accepted_rows
-        out.rows_rejected += accepted.count(False)
+        out.rows_rejected += sums.rejected_rows
         if n_acc:
             _add_accepted(out.by_unit, accepted, rows, label)
-        fen_rej = sum([f for ok, f in zip(accepted, fen, strict=True) if not ok and f])
-        out.per_file.append((n_acc, len(rows) - n_acc, amounts.accepted_fen, fen_rej))
-        exact, inexact = _read_sum(fen, read)
-        exact_read += exact
-        inexact_read += inexact
+        out.per_file.append((n_acc, len(rows) - n_acc, amounts.accepted_fen, sums.rejected_fen))
+        exact_read += sums.read_fen
+        inexact_read += sums.read_other
     out.read = inexact_read + fen_to_yuan(exact_read)
     return out
