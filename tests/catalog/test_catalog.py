@@ -152,6 +152,57 @@ def test_builtin_matches_extraction_of_the_notice() -> None:
     assert extracted == load_catalog().to_dict()
 
 
+# -- a document found valid is not checked again ------------------------------------------
+def test_builtin_checked_key_is_of_the_valid_builtin_document() -> None:
+    """The pinned key names the packaged document under the packaged schema, and that
+    document passes the full check (so skipping it for the built-in one loses nothing)."""
+    from toolkit.catalog.model import BUILTIN_CATALOG, BUILTIN_CHECKED_KEY, _data_file, checked_key
+
+    doc = json.loads(_data_file(BUILTIN_CATALOG).read_text(encoding="utf-8"))
+    assert checked_key(doc) == BUILTIN_CHECKED_KEY
+    assert validate_catalog(doc) == []
+
+
+def test_a_valid_document_is_checked_once_an_invalid_one_every_time(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from toolkit.catalog import model
+
+    calls: list[int] = []
+    real = model.validate_catalog
+    monkeypatch.setattr(model, "validate_catalog", lambda d: calls.append(1) or real(d))
+    monkeypatch.setattr(model, "_VALID", set(model._VALID))
+    doc = catalog.to_dict()
+    doc["entries"][5]["name"] += "（新）"
+    first, again = Catalog.from_dict(doc), Catalog.from_dict(copy.deepcopy(doc))
+    assert first == again and len(calls) == 1
+    Catalog.from_dict(catalog.to_dict())  # the built-in document: never checked here
+    assert len(calls) == 1
+    doc["entries"][5]["name"] = ""
+    for _ in range(2):
+        with pytest.raises(CatalogError) as err:
+            Catalog.from_dict(doc)
+        assert "empty-name" in {p.kind for p in err.value.problems}
+    assert len(calls) == 3
+    doc["entries"][5]["name"] = {"x"}  # not JSON: no key, always checked
+    for _ in range(2):
+        with pytest.raises(CatalogError):
+            Catalog.from_dict(doc)
+    assert len(calls) == 5
+
+
+def test_loading_the_builtin_catalogue_does_not_import_jsonschema() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from toolkit.catalog import load_catalog; load_catalog(); "
+        "print('jsonschema' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 # -- a fourth level is allowed (财综〔2020〕57号) ---------------------------------------------
 def test_depth_four_accepted(catalog: Catalog) -> None:
     doc = catalog.to_dict()

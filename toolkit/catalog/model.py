@@ -166,6 +166,39 @@ def canonical_json(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+# The built-in catalogue's document checked against the packaged schema: the key
+# ``checked_key`` gives them (tests/catalog/test_catalog.py keeps it true, and keeps the
+# document valid).
+BUILTIN_CHECKED_KEY = "a9ecd43d657ce7babc1d442ba97ea8f8609ac9a330e3e061ea3bfefef9c2e20d"
+# Keys of the documents found valid in this process, the built-in one from the start:
+# ``validate_catalog`` is a pure function of the schema and the document, so the same
+# pair is not checked twice. A run on the built-in catalogue then never imports
+# jsonschema (60 ms), and a forked worker rebuilding the parent's catalogue (``from_dict``
+# of ``to_dict``) does not check it again.
+_VALID: set[str] = {BUILTIN_CHECKED_KEY}
+
+
+def checked_key(data: Any) -> str | None:
+    """SHA-256 of the packaged schema and ``data`` in canonical JSON; None when ``data``
+    is not plain JSON (then it is always checked)."""
+    try:
+        text = canonical_json(load_schema()) + "\n" + canonical_json(data)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except (TypeError, ValueError):  # not JSON-serialisable, unsortable keys, lone surrogates
+        return None
+
+
+def _problems_once(data: Any) -> list[CatalogProblem]:
+    """``validate_catalog(data)``, skipped for a document already found valid."""
+    key = checked_key(data)
+    if key is not None and key in _VALID:
+        return []
+    problems = validate_catalog(data)
+    if key is not None and not problems:
+        _VALID.add(key)
+    return problems
+
+
 @dataclass(frozen=True)
 class Catalog:
     """An immutable, validated catalogue. Build it with ``load_catalog`` or ``from_dict``."""
@@ -180,7 +213,7 @@ class Catalog:
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<data>") -> Catalog:
-        problems = validate_catalog(data)
+        problems = _problems_once(data)
         if problems:
             raise CatalogError(f"目录无效：{source}（{len(problems)} 个问题）", problems)
         entries = tuple(
