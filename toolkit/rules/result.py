@@ -47,10 +47,13 @@ ROW_COLUMNS = (
     "reasons",  # ";"-joined rule ids that rejected the row ("" when accepted)
 )
 FILE_STATUSES = ("ok", "errors", "unreadable")
-# Free text that only the detail tables and the DataFrame show (see Rows.__reduce__).
+# Columns a batch's totals and the check's outputs do not read once the workers have
+# summed the rows (``Rows.memo``): the free text that only the detail tables and the
+# DataFrame show, and the amounts as read (Decimals: slow to unpickle), which only those
+# tables and a file's sums made again here ask for (see Rows.__reduce__).
 DEFERRED = frozenset(
     ("seq", "project", "content", "provider", "provider_type", "method", "funding", "target",
-     "note")
+     "note", "amount_read")
 )  # fmt: skip
 
 
@@ -85,9 +88,9 @@ class Rows(Sequence[tuple[Any, ...]]):
             raise ValueError("row columns of different lengths")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled with the free-text columns (``DEFERRED``) as one inner pickle, unpacked
-        when one of them is first asked for: a batch's rows come back from the worker
-        processes, and the totals and the check's outputs never read those columns."""
+        """Pickled with the ``DEFERRED`` columns as one inner pickle, unpacked when one of
+        them is first asked for: a batch's rows come back from the worker processes, and
+        the totals and the check's outputs do not read those columns."""
         lists = dict(self._lists)
         deferred = {c: lists.pop(c) for c in DEFERRED if c in lists}
         packed = self._packed
