@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from datetime import date
@@ -464,6 +465,13 @@ def test_jobs_give_the_same_result(tmp_path: Path) -> None:
     parallel = check(tmp_path, jobs=2)
     assert serial.all_rows.equals(parallel.all_rows)
     assert serial.issues.equals(parallel.issues)
+    assert gc.isenabled()  # the collector, paused while the results arrived, is on again
+    gc.disable()
+    try:
+        check(tmp_path, jobs=2)
+        assert not gc.isenabled()  # and a caller who had it off keeps it off
+    finally:
+        gc.enable()
 
 
 def test_time_limit_per_file(tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ others) are not totalled together; ``year=`` chooses one, and the others are ref
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -182,6 +184,21 @@ def check_one(path: str | Path, catalog: Catalog, **options: Any) -> tuple[FileR
     return results[0]
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the workers' results arrive: unpickling
+    them makes tens of thousands of containers (the rows' sums) that form no cycles, and
+    each collection would walk every result received so far. On again after the pool,
+    with nothing lost: a collection then finds any cycle made meanwhile."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _check_all(
     files: Sequence[Path], cat: Catalog, opts: CheckOptions, progress: Any, prepare: Any = None
 ) -> Results:
@@ -190,9 +207,12 @@ def _check_all(
     if jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_worker_init, initargs=(cat.to_dict(), cat.source)
-        ) as pool:
+        with (
+            _collector_paused(),
+            ProcessPoolExecutor(
+                max_workers=jobs, initializer=_worker_init, initargs=(cat.to_dict(), cat.source)
+            ) as pool,
+        ):
             n = len(files)
             done = pool.map(_worker_check, files, [opts] * n, [prepare] * n, chunksize=4)
             for f, res in zip(files, done, strict=True):
