@@ -150,6 +150,21 @@ def test_text_report_groups_by_file_then_rule(batch: Path) -> None:
     assert "clean.xlsx" in out and "120.50" in out
 
 
+def test_the_results_are_frozen_for_the_collector_and_thawed_at_the_end(
+    batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    calls: list[str] = []
+    for name in ("freeze", "unfreeze"):
+        real = getattr(gc, name)
+        monkeypatch.setattr(gc, name, lambda real=real, name=name: calls.append(name) or real())
+    before = gc.get_freeze_count()
+    for command in ("check", "rollup"):
+        assert CliRunner().invoke(cli, [command, str(batch)], obj={}).exit_code == 1
+    assert calls == ["freeze", "unfreeze"] * 2 and gc.get_freeze_count() == before
+
+
 def test_json_shape(batch: Path) -> None:
     exit_code, out, _ = run(str(batch), "--format", "json")
     assert exit_code == 1

@@ -3,6 +3,7 @@ option, the progress bar."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,11 @@ def _check_paths(
         year=year,
         prefer=prefer,
     )
+    # The batch's results live until the command ends: frozen out of the cyclic
+    # collector's walks (each would go over every file's rows again), thawed when the
+    # command closes so that an in-process caller (CliRunner) gets its collector back.
+    gc.freeze()
+    click.get_current_context().call_on_close(gc.unfreeze)
     return result, units
 
 
