@@ -7,6 +7,7 @@ its JSON path, so a department fixing its catalogue sees the whole list in one p
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -178,11 +179,17 @@ BUILTIN_CHECKED_KEY = "a9ecd43d657ce7babc1d442ba97ea8f8609ac9a330e3e061ea3bfefef
 _VALID: set[str] = {BUILTIN_CHECKED_KEY}
 
 
+@functools.cache
+def _schema_canonical() -> str:
+    """The packaged schema in canonical JSON, read once per process (it is package data)."""
+    return canonical_json(load_schema())
+
+
 def checked_key(data: Any) -> str | None:
     """SHA-256 of the packaged schema and ``data`` in canonical JSON; None when ``data``
     is not plain JSON (then it is always checked)."""
     try:
-        text = canonical_json(load_schema()) + "\n" + canonical_json(data)
+        text = _schema_canonical() + "\n" + canonical_json(data)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     except (TypeError, ValueError):  # not JSON-serialisable, unsortable keys, lone surrogates
         return None
