@@ -177,7 +177,7 @@ def append_rows_xml(path: Path, rows_xml: bytes) -> Path:
 
 def stray_rows_xml(first_row: int, rows: int, cols: int, value: bytes = b"1") -> bytes:
     """``rows`` x ``cols`` numeric cells from ``first_row`` on (column A on)."""
-    from toolkit.issues import column_letter
+    from toolkit.cellref import column_letter
 
     letters = [column_letter(c).encode() for c in range(1, cols + 1)]
     out = []

@@ -27,7 +27,7 @@ _API = {
     "Issue": "toolkit.issues",
     "Rule": "toolkit.rules.registry",
     "Severity": "toolkit.issues",
-    "Limits": "toolkit.xlsx.preflight",
+    "Limits": "toolkit.xlsx.limits",
     "write_template": "toolkit.template.writer",
     "write_templates": "toolkit.template.writer",
     "rollup": "toolkit.totals.rollup",
@@ -92,7 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.result import CheckResult, FileResult
     from toolkit.template import write_template, write_templates
     from toolkit.totals.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize
-    from toolkit.xlsx.preflight import Limits
+    from toolkit.xlsx.limits import Limits
 
 
 def __getattr__(name: str) -> Any:

@@ -45,16 +45,3 @@ class Issue:
         d = asdict(self)
         d.pop("extra")
         return d
-
-
-def column_letter(column: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while column > 0:
-        column, rem = divmod(column - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(row: int, column: int) -> str:
-    return f"{column_letter(column)}{row}"

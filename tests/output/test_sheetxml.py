@@ -13,7 +13,8 @@ from sheet_strategies import NS, STRINGS, sheet_xml
 
 from toolkit.output.sheetxml import SheetPlan, SheetXml
 from toolkit.output.xlsxparts import PartError
-from toolkit.xlsx.sheet import Worksheet, parse_sheet
+from toolkit.xlsx.sheet import parse_sheet
+from toolkit.xlsx.worksheet import Worksheet
 
 MARK = 77
 

@@ -11,7 +11,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.read.table import _columns, _Index
+from toolkit.read.cellindex import CellIndex
+from toolkit.read.table import _columns
 from toolkit.xlsx.cells import FORMULA, NUMBER, TEXT, Cells
 
 
@@ -56,7 +57,7 @@ def test_columns_as_the_plain_loop_picks_them(
     for r, c, kind, v, formula in cells:
         kept.add(r, c, kind, f"v{v}", v, f"=F{v}" if formula else None, None)
     columns = {"a": 0, "b": 2, "c": 4}
-    got = _columns(_Index.of(kept), SimpleNamespace(columns=columns), rows)  # type: ignore[arg-type]
+    got = _columns(CellIndex.of(kept), SimpleNamespace(columns=columns), rows)  # type: ignore[arg-type]
     want = _reference(kept, columns, rows)
     for name, col in got.items():
         assert (col.kinds.tolist(), col.values, col.styles.tolist(), col.formulas) == want[name]

@@ -322,7 +322,7 @@ def test_encrypted_workbook(tmp_path: Path) -> None:
 
 
 def test_limit_exceeded_names_the_limit(tmp_path: Path) -> None:
-    from toolkit.xlsx.preflight import Limits
+    from toolkit.xlsx.limits import Limits
 
     path = build_submission(tmp_path / "a.xlsx", [line(amount=i + 1) for i in range(30)])
     result = check(path, limits=Limits(max_rows=10))
@@ -475,7 +475,7 @@ def test_jobs_give_the_same_result(tmp_path: Path) -> None:
 
 
 def test_time_limit_per_file(tmp_path: Path) -> None:
-    from toolkit.xlsx.preflight import Limits
+    from toolkit.xlsx.limits import Limits
 
     path = build_submission(tmp_path / "a.xlsx", [line(amount=i + 1) for i in range(50)])
     result = check(path, limits=Limits(max_seconds=1e-9))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sheet_strategies import Plan
 
 from toolkit.xlsx.cells import BOOL, EMPTY, FLAG, FORMULA, KEEP, NUMBER, STRAY, TEXT, Cells
-from toolkit.xlsx.sheet import _apply_plan
+from toolkit.xlsx.sheet_fast import _apply_plan
 
 
 def _reference(cells: Cells, plan: Plan) -> Cells:

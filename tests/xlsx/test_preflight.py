@@ -18,15 +18,9 @@ from hypothesis import strategies as st
 from toolkit.rules import registry
 from toolkit.rules.file import problem_issue
 from toolkit.rules.registry import Rule
-from toolkit.xlsx.preflight import (
-    DEFAULT_LIMITS,
-    OTHER_SPREADSHEET_SUFFIXES,
-    Deadline,
-    LimitExceeded,
-    Limits,
-    _SheetScan,
-    preflight,
-)
+from toolkit.xlsx.container import OTHER_SPREADSHEET_SUFFIXES
+from toolkit.xlsx.limits import DEFAULT_LIMITS, Limits
+from toolkit.xlsx.preflight import _SheetScan, preflight
 
 MB = 1024 * 1024
 
@@ -334,45 +328,6 @@ def test_duplicate_member_names_are_refused(tmp_path: Path) -> None:
     _only(_bounded(path), registry.get("file-unreadable"))
 
 
-# -- the Limits API ---------------------------------------------------------------------------
-def test_limits_from_options_keeps_defaults_for_none() -> None:
-    limits = Limits.from_options(max_file_mb=5, max_rows=10, timeout=3)
-    assert limits.max_file_bytes == 5 * MB
-    assert limits.max_rows == 10
-    assert limits.max_seconds == 3.0
-    assert limits.max_cells == Limits().max_cells
-    assert Limits.from_options() == Limits()
-    assert Limits.from_options(max_cells=7, base=limits).max_rows == 10
-
-
-@pytest.mark.parametrize("bad", [{"max_rows": 0}, {"max_seconds": -1}, {"max_file_bytes": 0}])
-def test_limits_must_be_positive(bad: dict) -> None:
-    with pytest.raises(ValueError, match=next(iter(bad))):
-        Limits(**bad)
-
-
-def test_limits_read_as_people_read_them() -> None:
-    limits = Limits()
-    assert limits.show("max_uncompressed_bytes") == "512 MB"
-    assert limits.show("max_rows") == "500,000 行"
-    assert limits.show("max_seconds") == "120 秒"
-
-
-def test_the_deadline_gives_the_limit_exceeded_issue() -> None:
-    deadline = Deadline(Limits(max_seconds=1e-6))
-    time.sleep(0.001)
-    assert deadline.expired()
-    with pytest.raises(LimitExceeded) as info:
-        deadline.check("读取")
-    issue = problem_issue("a.xlsx", info.value)
-    assert (issue.rule, issue.file, issue.extra["limit"]) == (
-        "limit-exceeded",
-        "a.xlsx",
-        "max_seconds",
-    )
-    assert "120" not in issue.message and "max_seconds" in issue.message
-
-
 def test_limits_reach_preflight_through_check(tmp_path: Path) -> None:
     from toolkit import check
 
@@ -390,7 +345,8 @@ def test_limits_reach_preflight_through_check(tmp_path: Path) -> None:
     utf16=st.booleans(),
 )
 def test_the_dtd_guard_is_independent_of_chunking(cuts: list[int], utf16: bool) -> None:
-    from toolkit.xlsx.preflight import FileProblem, _XmlGuard
+    from toolkit.xlsx.limits import FileProblem
+    from toolkit.xlsx.preflight import _XmlGuard
 
     def feed(xml: bytes) -> None:
         if utf16:
@@ -412,7 +368,8 @@ def test_the_dtd_guard_is_independent_of_chunking(cuts: list[int], utf16: bool) 
 def test_dtd_after_leading_whitespace_or_a_one_byte_first_chunk_is_still_found(
     tmp_path: Path,
 ) -> None:
-    from toolkit.xlsx.preflight import FileProblem, _XmlGuard
+    from toolkit.xlsx.limits import FileProblem
+    from toolkit.xlsx.preflight import _XmlGuard
 
     # XML allows whitespace before a DOCTYPE when there is no declaration
     body = b" " * 2000 + H.LAUGHS + H.sheet(b"").split(b"\n", 1)[1]
@@ -432,13 +389,6 @@ def test_an_svg_image_with_a_doctype_is_not_a_bomb(tmp_path: Path) -> None:
     )
     parts = {**H.minimal_parts(), "xl/media/image1.svg": svg}
     assert _bounded(H.write_zip(tmp_path / "svg.xlsx", parts)) == []
-
-
-def test_limits_are_part_of_the_public_api() -> None:
-    import toolkit
-
-    assert "Limits" in toolkit.__all__
-    assert toolkit.Limits is Limits
 
 
 # -- the CLI options --------------------------------------------------------------------------

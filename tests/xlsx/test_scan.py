@@ -13,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sheet_strategies import NS, STRINGS, Plan, sheet_xml
 
-from toolkit.xlsx import sheet
+from toolkit.cellref import EXCEL_MAX_ROW
+from toolkit.xlsx import sheet_fast
 from toolkit.xlsx.cells import BOOL, ERROR, FLAG, FORMULA, KEEP, NUMBER, STRAY, TEXT, Cells
-from toolkit.xlsx.sheet import SheetError, Worksheet, parse_sheet
+from toolkit.xlsx.sheet import parse_sheet
+from toolkit.xlsx.worksheet import CellLimit, SheetError, Worksheet
 
 
 def test_the_compiled_step_is_built() -> None:
@@ -23,7 +25,7 @@ def test_the_compiled_step_is_built() -> None:
     # reads, through the Python path, only slower: the benchmarks need it here.
     from toolkit.xlsx import _scan
 
-    assert sheet._scan is _scan
+    assert sheet_fast._scan is _scan
 
 
 def _state(ws: Worksheet) -> tuple[Any, ...]:
@@ -47,7 +49,7 @@ def _state(ws: Worksheet) -> tuple[Any, ...]:
 def _both(xml: bytes, plan_for: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     native = parse_sheet(xml, STRINGS, plan_for)
     with monkeypatch.context() as m:
-        m.setattr(sheet, "_scan", None)
+        m.setattr(sheet_fast, "_scan", None)
         python = parse_sheet(xml, STRINGS, plan_for)
     return native, python
 
@@ -91,9 +93,9 @@ def _body(rows: str) -> bytes:
 
 
 def _scan(body: bytes, last_key: int = 0) -> Any:
-    assert sheet._scan is not None
-    return sheet._scan.scan(
-        body, STRINGS, sheet.EXCEL_MAX_ROW + 1, bytearray(b"\xff" * 16385), None, last_key
+    assert sheet_fast._scan is not None
+    return sheet_fast._scan.scan(
+        body, STRINGS, EXCEL_MAX_ROW + 1, bytearray(b"\xff" * 16385), None, last_key
     )
 
 
@@ -184,5 +186,5 @@ def test_a_shared_index_out_of_range_is_still_a_sheet_error() -> None:
 def test_the_cell_limit_holds(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 50))
     xml = f'<worksheet xmlns="{NS}"><sheetData>{rows}</sheetData></worksheet>'.encode()
-    with pytest.raises(sheet.CellLimit):
+    with pytest.raises(CellLimit):
         parse_sheet(xml, STRINGS, max_cells=10)

@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from sheet_strategies import NS, STRINGS, sheet_xml
 
-from toolkit.xlsx.sheet import Worksheet, parse_sheet
+from toolkit.xlsx.sheet import parse_sheet
+from toolkit.xlsx.worksheet import Worksheet
 
 
 def _cells(ws: Worksheet) -> list[tuple[Any, ...]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.catalog.model import Catalog, CatalogError, CatalogProblem, validate_catalog
-from toolkit.issues import a1
+from toolkit.cellref import a1
 
 LEVEL_LABELS = ("一级目录", "二级目录", "三级目录", "四级目录")
 SEQ_LABEL = "序号"
@@ -158,81 +158,13 @@ def import_catalog(
     problems: list[CatalogProblem] = []
     entries: list[dict[str, Any]] = []
     entry_rows: list[int] = []
-    current_parent: list[str | None] = [None, None, None, None]
     for i in range(header + 1, len(rows)):
-        row = rows[i]
-        excel_row = i + 1
-
-        def cell(key: str, row: Sequence[str] = row) -> str:
-            j = cols.get(key)
-            return row[j] if j is not None and j < len(row) else ""
-
-        if form == "table":
-            filled = [(lvl, key) for lvl, key in enumerate(LEVEL_LABELS, 1) if cell(key)]
-            if not filled:
-                if any(c for c in row):
-                    if cell("description") and entries:
-                        problems.append(
-                            CatalogProblem(
-                                a1(excel_row, cols["description"] + 1),
-                                "说明没有对应的目录编码（续行请并入上一行的单元格）",
-                                "import",
-                            )
-                        )
-                continue
-            if len(filled) > 1:
-                where = a1(excel_row, cols[filled[1][1]] + 1)
-                problems.append(CatalogProblem(where, "一行只能填写一个级次的目录", "import"))
-                continue
-            level, key = filled[0]
-            text, col = cell(key), cols[key]
-        else:
-            text, col = cell("code"), cols["code"]
-            if not text and not cell("name"):
-                continue
-            if cell("name"):
-                text = f"{text} {cell('name')}"
-            level = 0
-        m = CODE_RE.match(text)
-        if not m:
-            problems.append(
-                CatalogProblem(a1(excel_row, col + 1), f"无法识别目录编码：“{text}”", "import")
-            )
-            continue
-        code = m.group(1).upper()
-        name = re.sub(r"\s*\n\s*", "", (m.group(2) or "")).strip()
-        code_level = (len(code) - 2) // 2
-        if form == "table" and code_level != level:
-            problems.append(
-                CatalogProblem(
-                    a1(excel_row, col + 1),
-                    f"编码 {code} 是第 {code_level} 级，却填在“{LEVEL_LABELS[level - 1]}”列",
-                    "import",
-                )
-            )
-            continue
-        level = code_level
-        current_parent[level - 1] = code
-        entry: dict[str, Any] = {
-            "code": code,
-            "name": name,
-            "level": level,
-            "parent": None if level == 1 else code[:-2],
-        }
-        desc = cell("description")
-        if desc:
-            entry["description"] = desc
-        status = cell("status")
-        if status and status != "active":
-            entry["status"] = status
-        notes = cell("annotations")
-        if notes:
-            try:
-                entry["annotations"] = json.loads(notes)
-            except json.JSONDecodeError:
-                entry["annotations"] = [{"text": notes}]
-        entries.append(entry)
-        entry_rows.append(excel_row)
+        got = _row_entry(rows[i], i + 1, form, cols, after_entry=bool(entries))
+        if isinstance(got, CatalogProblem):
+            problems.append(got)
+        elif got is not None:
+            entries.append(got)
+            entry_rows.append(i + 1)
     if problems:
         raise CatalogError(f"目录表格有 {len(problems)} 处无法导入：{path}", problems)
     if metadata:
@@ -247,6 +179,74 @@ def import_catalog(
         if found_problems:
             raise CatalogError(f"目录无效：{path}（{len(found_problems)} 个问题）", found_problems)
     return doc
+
+
+def _row_entry(
+    row: Sequence[str], excel_row: int, form: str, cols: dict[str, int], *, after_entry: bool
+) -> dict[str, Any] | CatalogProblem | None:
+    """One table row as a catalogue entry, the problem that stops it (located at its cell),
+    or None for a row with no entry. ``form`` is ``table`` (one level column filled a row)
+    or the simple 编码/名称 form."""
+
+    def cell(key: str) -> str:
+        j = cols.get(key)
+        return row[j] if j is not None and j < len(row) else ""
+
+    def problem(col: int, message: str) -> CatalogProblem:
+        return CatalogProblem(a1(excel_row, col + 1), message, "import")
+
+    level = 0
+    if form == "table":
+        filled = [(lvl, key) for lvl, key in enumerate(LEVEL_LABELS, 1) if cell(key)]
+        if not filled:
+            if any(c for c in row) and cell("description") and after_entry:
+                return problem(
+                    cols["description"], "说明没有对应的目录编码（续行请并入上一行的单元格）"
+                )
+            return None
+        if len(filled) > 1:
+            return problem(cols[filled[1][1]], "一行只能填写一个级次的目录")
+        level, key = filled[0]
+        text, col = cell(key), cols[key]
+    else:
+        text, col = cell("code"), cols["code"]
+        if not text and not cell("name"):
+            return None
+        if cell("name"):
+            text = f"{text} {cell('name')}"
+    m = CODE_RE.match(text)
+    if not m:
+        return problem(col, f"无法识别目录编码：“{text}”")
+    code = m.group(1).upper()
+    code_level = (len(code) - 2) // 2
+    if form == "table" and code_level != level:
+        return problem(
+            col, f"编码 {code} 是第 {code_level} 级，却填在“{LEVEL_LABELS[level - 1]}”列"
+        )
+    return _entry(code, re.sub(r"\s*\n\s*", "", (m.group(2) or "")).strip(), code_level, cell)
+
+
+def _entry(code: str, name: str, level: int, cell: Any) -> dict[str, Any]:
+    """The entry's JSON, with its optional 说明, status and annotations from the row."""
+    entry: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "level": level,
+        "parent": None if level == 1 else code[:-2],
+    }
+    desc = cell("description")
+    if desc:
+        entry["description"] = desc
+    status = cell("status")
+    if status and status != "active":
+        entry["status"] = status
+    notes = cell("annotations")
+    if notes:
+        try:
+            entry["annotations"] = json.loads(notes)
+        except json.JSONDecodeError:
+            entry["annotations"] = [{"text": notes}]
+    return entry
 
 
 def _locate(problems: list[CatalogProblem], rows: list[int]) -> list[CatalogProblem]:

@@ -16,7 +16,7 @@ from toolkit.cmd.common import (
     catalog_option,
 )
 from toolkit.cmd.store_common import round_options
-from toolkit.xlsx.preflight import DEFAULT_LIMITS as _LIMITS
+from toolkit.xlsx.limits import DEFAULT_LIMITS as _LIMITS
 
 
 @click.command("check", context_settings=CONTEXT_SETTINGS)

@@ -28,8 +28,8 @@ catalog_option = click.option(
 
 
 def _limits(max_file_mb: float | None, max_rows: int | None, timeout: float | None) -> Any:
-    """The safety limits (toolkit.xlsx.preflight.Limits) from the CLI's options."""
-    from toolkit.xlsx.preflight import Limits
+    """The safety limits (toolkit.xlsx.limits.Limits) from the CLI's options."""
+    from toolkit.xlsx.limits import Limits
 
     return Limits.from_options(max_file_mb=max_file_mb, max_rows=max_rows, timeout=timeout)
 

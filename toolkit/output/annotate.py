@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from toolkit.issues import Issue, Severity, column_letter
+from toolkit.cellref import column_letter, parse_ref
+from toolkit.issues import Issue, Severity
 from toolkit.output.comments import (
     MAX_COMMENT,
     Comments,
@@ -37,7 +38,6 @@ from toolkit.output.xlsxbook import Book
 from toolkit.output.xlsxparts import (
     CT_COMMENTS,
     CT_VML,
-    NS_DOCREL,
     NS_MAIN,
     REL_COMMENTS,
     REL_VML,
@@ -45,12 +45,11 @@ from toolkit.output.xlsxparts import (
     Rels,
     esc,
     relative,
-    rels_name,
 )
 from toolkit.output.xlsxstyles import FILL_TYPES, FillSpec, StyleSheet, check_spec, solid
 from toolkit.safety import atomic_write
-from toolkit.xlsx.package import Package, SheetInfo, resolve_target
-from toolkit.xlsx.sheet import parse_ref
+from toolkit.xlsx.container import NS_DOCREL, rels_name, resolve_target
+from toolkit.xlsx.package import Package, SheetInfo
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.result import CheckResult

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from toolkit.issues import column_letter
+from toolkit.cellref import column_letter, parse_ref
 from toolkit.output.xlsxparts import NS_MAIN, attrs, element, esc, start_tag, unescape
-from toolkit.xlsx.sheet import parse_ref
 
 MAX_COMMENT = 32_767
 _AUTHOR = element("author")

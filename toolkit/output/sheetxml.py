@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from toolkit.issues import column_letter
+from toolkit.cellref import col_index, column_letter, parse_range
 from toolkit.output.xlsxparts import PartError, attrs, element, rel_attr, set_attr, start_tag
-from toolkit.xlsx.sheet import attr_int, attr_true, attr_zero, col_index, parse_range
+from toolkit.xlsx.worksheet import attr_int, attr_true, attr_zero
 
 _ROW = start_tag("row")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']\s*([0-9]+)""")
@@ -230,7 +230,7 @@ class SheetXml:
 def _by_row(merged: list[tuple[int, int, int, int]]) -> dict[int, list[tuple[int, int, int, int]]]:
     """Merged ranges by each row they cover, so that finding a cell's range costs its
     row's ranges only; the merged area is bounded as the reader bounds it."""
-    from toolkit.xlsx.preflight import DEFAULT_LIMITS
+    from toolkit.xlsx.limits import DEFAULT_LIMITS
 
     area = sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in merged)
     if area > DEFAULT_LIMITS.max_merged_cells:

@@ -30,12 +30,12 @@ from toolkit.output.xlsxparts import (
     insert_before_end,
     rel_attr,
     relative,
-    rels_name,
     set_attr,
     start_tag,
     unescape,
 )
-from toolkit.xlsx.package import Package, resolve_target
+from toolkit.xlsx.container import rels_name, resolve_target
+from toolkit.xlsx.package import Package
 
 CONTENT_TYPES = "[Content_Types].xml"
 Piece = bytes | memoryview

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.xlsx.container import NS_DOCREL
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_DOCREL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKGREL = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_WORKSHEET = NS_DOCREL + "/worksheet"
 REL_COMMENTS = NS_DOCREL + "/comments"
@@ -176,11 +177,6 @@ class Rels:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             f'<Relationships xmlns="{NS_PKGREL}">{rows}</Relationships>'
         ).encode()
-
-
-def rels_name(part: str) -> str:
-    folder, _, name = part.rpartition("/")
-    return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
 def relative(from_part: str, to_part: str) -> str:

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 
 from toolkit import form
+from toolkit.cellref import parse_range
 from toolkit.read.header import Header, HeaderFinder, header_field
 from toolkit.read.table import Table, locate_table
 from toolkit.text import as_text, is_blank, nfkc, squash
+from toolkit.xlsx.limits import Deadline, Limits
 from toolkit.xlsx.package import Package, SheetInfo
-from toolkit.xlsx.preflight import Deadline, Limits
-from toolkit.xlsx.sheet import Worksheet, parse_range
 from toolkit.xlsx.styles import NumberFormat
+from toolkit.xlsx.worksheet import Worksheet
 
 ANNOTATED_KEY = "annotated"  # custom property budget_toolkit.annotated: the original's hash
 _YEAR_RE = re.compile(r"(20\d\d)\s*年")
@@ -178,7 +179,7 @@ def _stamp_rows(sub: Submission) -> int | None:
 def read_submission(
     path: str | Path, limits: Limits | None = None, deadline: Deadline | None = None
 ) -> Submission:
-    """Read one workbook. Raises ``toolkit.xlsx.preflight.FileProblem`` only when it is not
+    """Read one workbook. Raises ``toolkit.xlsx.limits.FileProblem`` only when it is not
     a readable workbook; a workbook that is not a budget template has ``problem`` set."""
     sub = Submission(path=str(path))
     with Package(path, limits, deadline) as pkg:

@@ -8,38 +8,33 @@ with and whether its 序号 was cleared; nothing else ends the table. The signat
 is the row where at least two of the form's signature labels (填报人, 联系电话 ...) stand
 as labels in cells of their own.
 
-Every value outside the table is kept as a ``Stray`` by region (above the header, beside
-the table, in the 合计 row, in the signature block, after a note, below the table), with
-exact counts and a bounded number of examples, so a file with millions of stray cells
-yields a handful of facts.
+Every value outside the table is kept as a ``Stray`` by region (``toolkit.read.regions``:
+above the header, beside the table, in the 合计 row, in the signature block, after a note,
+below the table), with exact counts and a bounded number of examples, so a file with
+millions of stray cells yields a handful of facts.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from toolkit import form
+from toolkit.read.cellindex import CellIndex, each_index, int_view
 from toolkit.read.header import Header, looks_like_line_item
-from toolkit.text import squash
-from toolkit.xlsx.cells import EMPTY, FORMULA, KIND_MASK, NUMBER, TEXT, Cells
-from toolkit.xlsx.sheet import Worksheet
-
-TOTAL_LABELS = (form.TOTAL_LABEL, "总计")
-EXAMPLES_PER_REGION = 20
-REGIONS = {
-    "above": "表头上方",
-    "beside": "表格右侧",
-    "total": "合计行",
-    "signature": "签名栏",
-    "note": "说明文字之后",
-    "below": "表格下方",
-}
+from toolkit.read.labels import (
+    INITIALS,
+    is_subtotal_label,
+    is_total_label,
+    may_be_signature,
+    signature_label,
+)
+from toolkit.read.regions import Region, find_regions
+from toolkit.xlsx.cells import EMPTY, FORMULA, KIND_MASK, NUMBER, TEXT
+from toolkit.xlsx.worksheet import Worksheet
 
 
 @dataclass
@@ -59,35 +54,6 @@ class Column:
 
 
 @dataclass
-class Stray:
-    region: str
-    row: int
-    col: int
-    kind: int
-    value: Any
-    line_like: bool
-
-
-@dataclass
-class Region:
-    """Values found in one region outside the table: counts and the first examples."""
-
-    name: str
-    cells: int = 0
-    line_like: int = 0
-    examples: list[Stray] = field(default_factory=list)
-    line_rows: list[int] = field(default_factory=list)  # rows with an amount or a code (bounded)
-
-    def add(self, stray: Stray) -> None:
-        self.cells += 1
-        self.line_like += stray.line_like
-        if len(self.examples) < EXAMPLES_PER_REGION or (
-            stray.line_like and sum(e.line_like for e in self.examples) < EXAMPLES_PER_REGION
-        ):
-            self.examples.append(stray)
-
-
-@dataclass
 class Table:
     rows: list[int]
     columns: dict[str, Column]
@@ -101,97 +67,8 @@ class Table:
     units_found: list[tuple[str, int, int]]  # units named by a 填报单位 off the preamble
 
 
-@dataclass
-class _Index:
-    """The kept cells grouped by column (numpy), for the few lookups below."""
-
-    rows: np.ndarray
-    cols: np.ndarray
-    kinds: np.ndarray
-    cells: Cells
-
-    @classmethod
-    def of(cls, cells: Cells) -> _Index:
-        """Views of the cells' own arrays where they allow it (a 200,000-row sheet's
-        columns are not copied)."""
-        return cls(
-            _ints(cells.rows), _ints(cells.cols), np.frombuffer(cells.kinds, dtype=np.uint8), cells
-        )
-
-    def in_column(self, c: int) -> np.ndarray:
-        return np.flatnonzero(self.cols == c)
-
-    def in_columns(self, columns: Iterable[int]) -> np.ndarray:
-        """A mask of the cells in any of a few columns (``np.isin`` would sort the sheet)."""
-        mask = np.zeros(len(self.cols), bool)
-        for c in set(columns):
-            mask |= self.cols == c
-        return mask
-
-
-def _ints(values: Any) -> np.ndarray:
-    """An ``array('i')`` as a numpy view (a copy for any other item size)."""
-    if getattr(values, "itemsize", 0) == 4 and len(values):
-        return np.frombuffer(values, dtype=np.int32)
-    return np.array(values, dtype=np.int64)
-
-
-def each_index(indices: np.ndarray, chunk: int = 1 << 16) -> Iterator[int]:
-    """The indices as Python ints, a chunk at a time (a sheet's millions of text cells
-    never become one list of ints)."""
-    for start in range(0, len(indices), chunk):
-        yield from indices[start : start + chunk].tolist()
-
-
-def column_cells(ws: Worksheet, col: int) -> np.ndarray:
-    """Indices of the kept cells in one column, in row order."""
-    return np.flatnonzero(_ints(ws.cells.cols) == col)
-
-
-def row_cells(ws: Worksheet, row: int) -> np.ndarray:
-    """Indices of the kept cells in one row, in column order."""
-    return np.flatnonzero(_ints(ws.cells.rows) == row)
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def is_total_label(value: Any) -> bool:
-    return isinstance(value, str) and "计" in value and squash(value) in TOTAL_LABELS
-
-
-def is_subtotal_label(value: Any) -> bool:
-    return isinstance(value, str) and "计" in value and squash(value) in form.SUBTOTAL_LABELS
-
-
-def signature_label(value: Any) -> tuple[str, str] | None:
-    """(label, value after its colon) when a cell is one of the form's signature labels."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = squash(value)
-    for label, key in _SIGNATURE_KEYS:
-        if text == key or text == key.strip("()"):
-            return label, ""
-        if text.startswith(key) and text[len(key) : len(key) + 1] == ":":
-            return label, text[len(key) + 1 :]
-    return None
-
-
-_SIGNATURE_KEYS = tuple((label, squash(label)) for label in form.SIGNATURE_LABELS)
-# what a signature label's squashed text can start with ("单" for 单位盖章 without brackets)
-_INITIALS = frozenset(key[0] for _, key in _SIGNATURE_KEYS) | {"单"}
-
-
-def _may_be_signature(value: str) -> bool:
-    """A cheap screen before ``signature_label``: the first character that is not a
-    space, as NFKC reads it ("（" as "("), starts a label."""
-    first = value.lstrip()[:1]
-    return first in _INITIALS or unicodedata.normalize("NFKC", first)[:1] in _INITIALS
-
-
 def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table:
-    idx = _Index.of(ws.cells)
+    idx = CellIndex.of(ws.cells)
     h = header.row
     amount_col = header.columns.get("amount")
     first = min([*header.columns.values(), *header.extra.keys()])
@@ -221,7 +98,7 @@ def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table
     if earlier_totals or subtotals:
         rows = [r for r in rows if r not in earlier_totals and r not in subtotals]
     columns = _columns(idx, header, rows)
-    regions, units_found = _regions(ws, idx, header, h, end, total_row, signature_row, signature)
+    regions, units_found = find_regions(idx, header, h, end, total_row, signature_row, signature)
     return Table(
         rows=rows,
         columns=columns,
@@ -236,7 +113,7 @@ def locate_table(ws: Worksheet, header: Header, stamp_rows: int | None) -> Table
     )
 
 
-def _item_rows(idx: _Index, header: Header, h: int) -> set[int]:
+def _item_rows(idx: CellIndex, header: Header, h: int) -> set[int]:
     """Rows below the header that are line items whatever their text cells say (合计,
     填报人 ...): a code in the code column, or an amount beside a 项目名称 that is not
     itself a total label. Such a row never ends the table."""
@@ -259,7 +136,7 @@ def _item_rows(idx: _Index, header: Header, h: int) -> set[int]:
     return rows
 
 
-def _line_like_rows(idx: _Index, col: int, h: int) -> np.ndarray:
+def _line_like_rows(idx: CellIndex, col: int, h: int) -> np.ndarray:
     """Rows below ``h`` whose cell in ``col`` looks like a line item's code or amount (a
     number, or such text: each distinct text asked once), formulas aside."""
     sel = idx.in_column(col)
@@ -281,7 +158,7 @@ def _line_like_rows(idx: _Index, col: int, h: int) -> np.ndarray:
 
 
 def _signature(
-    idx: _Index, h: int, items: set[int]
+    idx: CellIndex, h: int, items: set[int]
 ) -> tuple[int | None, dict[str, tuple[str, int, int]]]:
     """The signature block's row (two or more labels in cells of their own, and no code
     or amount) and what was typed beside each label."""
@@ -293,7 +170,7 @@ def _signature(
     text = np.flatnonzero(((idx.kinds & KIND_MASK) == TEXT) & (idx.rows > h) & ~line[idx.rows])
     for i in each_index(text):
         value = cells.values[i]
-        if value[:1] not in _INITIALS and not _may_be_signature(value):
+        if value[:1] not in INITIALS and not may_be_signature(value):
             continue
         found = signature_label(value)
         if found is not None:
@@ -317,7 +194,7 @@ def _signature(
 
 
 def _total_candidates(
-    idx: _Index,
+    idx: CellIndex,
     label_cols: list[int],
     h: int,
     signature_row: int | None,
@@ -351,7 +228,7 @@ def _total_candidates(
     return sorted(r for r in rows if r not in items or r in summed or r in first)
 
 
-def _subtotal_rows(idx: _Index, label_cols: list[int], h: int, items: set[int]) -> set[int]:
+def _subtotal_rows(idx: CellIndex, label_cols: list[int], h: int, items: set[int]) -> set[int]:
     cells = idx.cells
     found = set()
     for c in label_cols[:1]:
@@ -362,11 +239,11 @@ def _subtotal_rows(idx: _Index, label_cols: list[int], h: int, items: set[int]) 
     return found
 
 
-def _columns(idx: _Index, header: Header, rows: list[int]) -> dict[str, Column]:
+def _columns(idx: CellIndex, header: Header, rows: list[int]) -> dict[str, Column]:
     cells = idx.cells
     table_rows = np.array(rows, dtype=np.int64)
     n = len(rows)
-    styles_all = _ints(cells.styles)
+    styles_all = int_view(cells.styles)
     got = cells.formulas
     formula_cells = np.fromiter(got, dtype=np.int64, count=len(got))
     out: dict[str, Column] = {}
@@ -400,7 +277,7 @@ def _pick(values: list[Any], indices: list[int]) -> list[Any]:
 def _formulas(
     got: dict[int, str],
     formula_cells: np.ndarray,
-    idx: _Index,
+    idx: CellIndex,
     c: int,
     sel: np.ndarray,
     pos: np.ndarray,
@@ -412,120 +289,3 @@ def _formulas(
     at = np.minimum(np.searchsorted(sel, mine), len(sel) - 1)
     ok = sel[at] == mine
     return {k: got[i] for i, k in zip(mine[ok].tolist(), pos[at[ok]].tolist(), strict=True)}
-
-
-def _in_sheet_order(idx: _Index, some: np.ndarray) -> list[int]:
-    """Some of the cells' indices, by row then column (a stable sort: a repeated
-    reference keeps its document order); only these are sorted, not the whole sheet."""
-    return some[np.lexsort((idx.cols[some], idx.rows[some]))].tolist()
-
-
-def _regions(
-    ws: Worksheet,
-    idx: _Index,
-    header: Header,
-    h: int,
-    end: int,
-    total_row: int | None,
-    signature_row: int | None,
-    signature: dict[str, tuple[str, int, int]],
-) -> tuple[dict[str, Region], list[tuple[str, int, int]]]:
-    cells = idx.cells
-    regions = {name: Region(name) for name in REGIONS}
-    units: list[tuple[str, int, int]] = []
-    form_cols = set(header.columns.values()) | {second for _, _, second in header.duplicates}
-    amount_col = header.columns.get("amount")
-    sig_cells = {(signature_row, c) for _, (_, _, c) in signature.items()}
-    note_from: int | None = None
-
-    def region_of(r: int, c: int, value: Any) -> str | None:
-        nonlocal note_from
-        if r <= h:
-            return "above"
-        if r < end:
-            return None if c in form_cols else "beside"
-        if r == total_row:
-            if c == amount_col or (c in form_cols and is_total_label(value)):
-                return None
-            return "total"
-        if r == signature_row:
-            if signature_label(value) is not None or (r, c) in sig_cells:
-                return None
-            return "signature"
-        if note_from is not None and r >= note_from:
-            return "note"
-        return "below"
-
-    below_rows = sorted(
-        {int(r) for r in idx.rows[idx.rows >= end].tolist()} | {r for r in cells.strays if r >= end}
-    )
-    first_in_row: dict[int, int] = {}  # of the rows below the table (where notes are)
-    for i in _in_sheet_order(idx, np.flatnonzero(idx.rows >= end)):
-        first_in_row.setdefault(cells.rows[i], i)
-    for r in below_rows:
-        if r == total_row or r == signature_row or note_from is not None:
-            continue
-        i = first_in_row.get(r)
-        if i is not None and isinstance(cells.values[i], str):
-            text = squash(cells.values[i])
-            if text.startswith(form.NOTE_PREFIXES):
-                note_from = r
-    outside = (idx.rows <= h) | (idx.rows >= end) | ~idx.in_columns(form_cols)
-    for i in _in_sheet_order(idx, np.flatnonzero(outside)):
-        r, c = cells.rows[i], cells.cols[i]
-        value = cells.values[i]
-        kind = cells.kinds[i]
-        if kind & KIND_MASK == EMPTY and not kind & FORMULA:
-            continue
-        if isinstance(value, str) and squash(value).startswith(form.UNIT_LABEL) and r > h:
-            units.append((value, r, c))
-        name = region_of(r, c, value)
-        if name is None:
-            continue
-        if name == "note" and r == note_from and i == first_in_row.get(r):
-            continue  # the note itself
-        if name == "above":
-            if not looks_like_line_item(kind, value):
-                continue  # the title, the unit line, notes above the header
-        regions[name].add(Stray(name, r, c, kind, value, looks_like_line_item(kind, value)))
-    for r, rec in sorted(cells.strays.items()):
-        name = region_of(r, 1 << 20, None) if r >= h else "above"
-        if name is None:
-            name = "beside"
-        counted = 0
-        for c, kind, value in rec.examples:
-            if isinstance(value, str) and squash(value).startswith(form.UNIT_LABEL):
-                units.append((value, r, c))
-            regions[name].add(Stray(name, r, c, kind, value, looks_like_line_item(kind, value)))
-            counted += 1
-        rest = rec.count - counted
-        if rest > 0:
-            region = regions[name]
-            region.cells += rest
-            region.line_like += max(
-                0, rec.line_like - sum(looks_like_line_item(k, v) for _, k, v in rec.examples)
-            )
-    return regions, _unit_values(units, idx)
-
-
-def _unit_values(labels: list[tuple[str, int, int]], idx: _Index) -> list[tuple[str, int, int]]:
-    """(unit, row, column) for each 填报单位 found: after its colon, or in the first cell
-    with a value to its right (kept or stray), as the form itself states it."""
-    cells = idx.cells
-    out = []
-    for text, r, c in labels:
-        rest = squash(text)[len(form.UNIT_LABEL) :].lstrip(":：")
-        if rest:
-            out.append((rest, r, c))
-            continue
-        right = [
-            (cells.cols[i], cells.values[i])
-            for i in np.flatnonzero((idx.rows == r) & (idx.cols > c)).tolist()
-        ]
-        if r in cells.strays:
-            right += [(col, v) for col, _, v in cells.strays[r].examples]
-        for col, value in sorted(right, key=lambda t: t[0])[:4]:
-            if isinstance(value, str) and value.strip():
-                out.append((value.strip(), r, col))
-                break
-    return out

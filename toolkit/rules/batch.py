@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from toolkit.issues import Issue
-from toolkit.rules.engine import OTHER_SPREADSHEETS, check_file
+from toolkit.rules.engine import check_file
 from toolkit.rules.options import CheckOptions
 from toolkit.rules.registry import ERROR, REGISTRY, WARNING, define
 from toolkit.rules.result import CheckResult, FileResult, Rows
 from toolkit.text import squash
+from toolkit.xlsx.container import OTHER_SPREADSHEET_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
@@ -81,7 +82,7 @@ def find_files(paths: Iterable[str | Path]) -> list[Path]:
     be reported, never skipped); Office lock files ``~$*.xlsx`` are ignored.
     Raises ``FileNotFoundError`` for a path that does not exist.
     """
-    wanted = {".xlsx", *OTHER_SPREADSHEETS}
+    wanted = {".xlsx", *OTHER_SPREADSHEET_SUFFIXES}
     found: list[Path] = []
     seen: set[Path] = set()
     for given in paths:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from toolkit.cellref import column_letter
 from toolkit.issues import Issue
 from toolkit.read.submission import Submission, read_submission
 from toolkit.rules import values as V
@@ -24,24 +25,12 @@ from toolkit.rules.options import CheckOptions
 from toolkit.rules.registry import REGISTRY
 from toolkit.rules.result import FileResult, Rows
 from toolkit.rules.total import judge_total
-from toolkit.xlsx import preflight
 from toolkit.xlsx.cells import Cells
-from toolkit.xlsx.preflight import FileProblem
+from toolkit.xlsx.container import OTHER_SPREADSHEET_SUFFIXES, guarded, open_container, sniff
+from toolkit.xlsx.limits import DEFAULT_LIMITS, Deadline, FileProblem, Limits
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
-
-OTHER_SPREADSHEETS = {
-    ".xls": "xls（Excel 97-2003 工作簿）",
-    ".xlsm": "xlsm（启用宏的工作簿）",
-    ".xlsb": "xlsb（Excel 二进制工作簿）",
-    ".et": "et（WPS 表格文件）",
-    ".ods": "ods（OpenDocument 表格）",
-    ".csv": "csv（文本文件）",
-    ".xltx": "xltx（Excel 模板）",
-    ".xltm": "xltm（启用宏的 Excel 模板）",
-    ".ett": "ett（WPS 表格模板）",
-}
 
 
 def check_file(
@@ -49,13 +38,13 @@ def check_file(
 ) -> tuple[FileResult, Rows]:
     """Read and judge one workbook; never raises for a bad file (it becomes issues)."""
     name = str(path)
-    limits = options.limits or preflight.DEFAULT_LIMITS
+    limits = options.limits or DEFAULT_LIMITS
     mtime = _mtime_ns(Path(name))
     try:
         suffix = Path(name).suffix.lower()
         if suffix != ".xlsx":
             return _other_format(name, suffix, limits), Rows()
-        deadline = preflight.Deadline(limits)
+        deadline = Deadline(limits)
         sub = read_submission(name, limits, deadline)
         deadline.check("检查")
         result, rows = judge(sub, catalog, options, release_cells=True)
@@ -83,15 +72,15 @@ def _unreadable(name: str, issue: Issue, mtime: int = 0) -> FileResult:
     return FileResult(path=name, status="unreadable", issues=[issue], mtime_ns=mtime)
 
 
-def _other_format(name: str, suffix: str, limits: preflight.Limits) -> FileResult:
+def _other_format(name: str, suffix: str, limits: Limits) -> FileResult:
     """Another format: "save as .xlsx" first, then whatever else is wrong with it."""
-    fmt = OTHER_SPREADSHEETS.get(suffix, f"{suffix or '无扩展名'}（不是 Excel 工作簿）")
+    fmt = OTHER_SPREADSHEET_SUFFIXES.get(suffix, f"{suffix or '无扩展名'}（不是 Excel 工作簿）")
     issues = [FILE_FORMAT.issue(file=name, detail=fmt, value=Path(name).name)]
     try:
-        with preflight.guarded():
-            size = preflight.sniff(Path(name), limits)
+        with guarded():
+            size = sniff(Path(name), limits)
             with Path(name).open("rb") as fp:
-                preflight.open_container(fp, size, limits)
+                open_container(fp, size, limits)
     except FileProblem as problem:
         if problem.kind != "format":
             issues.append(problem_issue(name, problem))
@@ -237,6 +226,5 @@ def row_tuples(frame: Frame, reasons: dict[int, list[str]], file_errors: Iterabl
 
 
 def _letter(column: int) -> str:
-    from toolkit.issues import column_letter
 
     return column_letter(column)

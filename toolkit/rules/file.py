@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from toolkit import form
+from toolkit.cellref import a1
 from toolkit.issues import Issue
 from toolkit.read.submission import Submission, marks_unchanged_copy, title_year
 from toolkit.rules.registry import ERROR, WARNING, Rule, define
 from toolkit.rules.values import invisible_note
 from toolkit.text import squash
-from toolkit.xlsx.preflight import FileProblem
+from toolkit.xlsx.limits import FileProblem
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
@@ -94,7 +95,7 @@ _BY_KIND = {
 
 
 def problem_issue(path: str, problem: FileProblem) -> Issue:
-    """The issue of a file that could not be read (``toolkit.xlsx.preflight.FileProblem``)."""
+    """The issue of a file that could not be read (``toolkit.xlsx.limits.FileProblem``)."""
     rule = _BY_KIND.get(problem.kind, FILE_UNREADABLE)
     detail = (problem.detail or "未知原因").splitlines()[0][:200]
     return rule.issue(file=path, sheet=problem.sheet, detail=detail, limit=problem.limit)
@@ -227,7 +228,6 @@ def unit(ctx: FileContext) -> Iterator[Issue]:
 
 
 def _a1(cell: tuple[int, int]) -> str:
-    from toolkit.issues import a1
 
     return a1(*cell)
 
@@ -318,7 +318,6 @@ HIDDEN_COLUMN = define(
 
 @file_rule
 def columns(ctx: FileContext) -> Iterator[Issue]:
-    from toolkit.issues import a1
 
     h = ctx.sub.header
     if h is None:

@@ -23,7 +23,7 @@ class CheckOptions:
     stamp_mismatch: Severity = Severity.ERROR
     max_amount: Decimal = DEFAULT_MAX_AMOUNT_YUAN  # 元 per line
     max_text: int = DEFAULT_MAX_TEXT
-    limits: Any = None  # toolkit.xlsx.preflight.Limits, or None for its defaults
+    limits: Any = None  # toolkit.xlsx.limits.Limits, or None for its defaults
     jobs: int | None = 1  # worker processes; None: auto_jobs(number of files)
     year: int | None = None  # the budget year to total; None: the batch must hold one
     prefer: tuple[str, ...] = ()  # files that count when a unit sent several (resolved paths)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.issues import Issue
-from toolkit.read.table import REGIONS, Region, Stray
+from toolkit.read.regions import REGIONS, Region, Stray
 from toolkit.rules.file import FileContext, file_rule
 from toolkit.rules.frame import cell_text
 from toolkit.rules.registry import ERROR, WARNING, define

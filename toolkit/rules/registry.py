@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from toolkit.issues import Issue, Severity, a1
+from toolkit.cellref import a1
+from toolkit.issues import Issue, Severity
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 

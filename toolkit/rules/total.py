@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from toolkit import form
-from toolkit.issues import Issue, a1
+from toolkit.cellref import a1, col_index
+from toolkit.issues import Issue
 from toolkit.money import fen_display
-from toolkit.read.table import column_cells, each_index, row_cells
+from toolkit.read.cellindex import column_cells, each_index, row_cells
 from toolkit.rules import values as V
 from toolkit.rules.file import FileContext, file_rule
 from toolkit.rules.frame import Frame
@@ -30,7 +31,6 @@ from toolkit.rules.registry import ERROR, WARNING, define
 from toolkit.xlsx.cells import EMPTY as EMPTY_KIND
 from toolkit.xlsx.cells import ERROR as ERROR_KIND
 from toolkit.xlsx.cells import FORMULA, KIND_MASK, NUMBER, TEXT
-from toolkit.xlsx.sheet import col_index
 
 TOTAL_MISSING = define(
     "total-missing", ERROR, scope="file", rejects="file",

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 from toolkit.rules.result import ROW_COLUMNS
 from toolkit.store.blobs import BlobStore, copy_hashed
 from toolkit.store.rounds import unit_key
+from toolkit.xlsx.container import OTHER_SPREADSHEET_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from toolkit.catalog import Catalog
 
 # What a folder given to `submit` yields: the workbooks and every other spreadsheet file
 # (those are checked too, and get `file-format`), never Office lock files or hidden ones.
-SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm", ".xlsb", ".et", ".ods", ".csv", ".xltx",
-                        ".xltm", ".ett")  # fmt: skip
+SPREADSHEET_SUFFIXES = (".xlsx", *OTHER_SPREADSHEET_SUFFIXES)
 SIGNER, PHONE = "填报人", "联系电话"
 ITEM_COLUMNS = ("sheet", "row", "code", "level1", "level2", "project", "amount_fen",
                 "amount_cell", "accepted", "reasons")  # fmt: skip

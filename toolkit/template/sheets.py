@@ -1,4 +1,6 @@
-"""The sheets of the budget template, written with xlsxwriter (see ``toolkit.template``).
+"""The sheets of the budget template beside the entry sheet (``entry``), written with
+xlsxwriter (see ``toolkit.template``): the formats of a workbook, the hidden ``_lists`` and
+``_stamp`` sheets and the read-only 目录.
 
 Formats are built once per workbook and every formula string once per row, so a workbook
 costs little more than xlsxwriter's own time. Every label comes from ``toolkit.form``.
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from toolkit import form
-from toolkit.issues import column_letter
+from toolkit.cellref import column_letter
 from toolkit.template import layout as t
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,14 +31,6 @@ DERIVED_FILL = "#F2F2F2"
 LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 STATUS_NOTES = {"deprecated": "已停用，不可选用", "proposed-removal": "拟取消，慎用"}
 
-# 0-based column of each header label on the entry sheet: the order of ``form.FIELDS``.
-COLUMNS = tuple(f.label for f in form.FIELDS)
-COL = {label: i for i, label in enumerate(COLUMNS)}
-LAST_COL = len(COLUMNS) - 1
-TEXT_INPUTS = tuple(form.FIELD[name].label for name in form.TEXT_FIELDS)
-PROMPTS = {f.label: f.prompt for f in form.FIELDS if f.prompt}
-REQUIRED_LABELS = frozenset(form.FIELD[name].label for name in form.REQUIRED_FIELDS)
-
 
 @functools.lru_cache(maxsize=4096)
 def display_width(text: str) -> int:
@@ -44,7 +38,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _fit(texts: Sequence[str], low: int, high: int) -> int:
+def fit_width(texts: Sequence[str], low: int, high: int) -> int:
     return max(low, min(high, max((display_width(s) for s in texts), default=0) + 2))
 
 
@@ -96,255 +90,6 @@ class Formats:
         self.desc = add(text_wrap=True, **box)
 
 
-# -- 预算表 --------------------------------------------------------------------------------
-def write_entry(ws: Worksheet, fmt: Formats, view: t.CatalogView, opts: t.TemplateOptions) -> None:
-    header = list(form.HEADER_LABELS)
-    header[COL[form.COL_AMOUNT]] = form.amount_header(opts.amount_unit)
-    first, last = t.FIRST_INPUT_ROW - 1, opts.last_input_row - 1  # 0-based input rows
-    total = opts.total_row - 1
-    c = {k: column_letter(v + 1) for k, v in COL.items()}
-
-    # title and the unit line
-    ws.merge_range(t.TITLE_ROW - 1, 0, t.TITLE_ROW - 1, LAST_COL, opts.title, fmt.title)
-    ws.set_row(t.TITLE_ROW - 1, 30)
-    ws.set_row(t.UNIT_ROW - 1, 22)
-    row = t.UNIT_ROW - 1
-    ws.write_string(row, t.UNIT_LABEL_COL - 1, form.UNIT_LABEL, fmt.label)
-    if opts.unit is None:
-        ws.write_blank(row, t.UNIT_LABEL_COL, None, fmt.value_input)
-        _validate(
-            ws,
-            row,
-            t.UNIT_LABEL_COL,
-            row,
-            t.UNIT_LABEL_COL,
-            {"validate": "list", "source": "=" + t.NAME_UNITS},
-            "填报单位",
-            "请从下拉列表中选择本单位名称。",
-            "填报单位无效",
-            "请从下拉列表中选择本单位名称，不要手工输入。",
-        )
-    else:
-        ws.write_string(row, t.UNIT_LABEL_COL, opts.unit, fmt.value)
-    ws.write_string(row, t.AMOUNT_UNIT_LABEL_COL - 1, form.AMOUNT_UNIT_LABEL, fmt.label)
-    ws.write_string(row, t.AMOUNT_UNIT_LABEL_COL, opts.amount_unit, fmt.value)
-
-    # header
-    hrow = t.HEADER_ROW - 1
-    ws.set_row(hrow, 30)
-    for i, label in enumerate(header):
-        is_required = COLUMNS[i] in REQUIRED_LABELS
-        ws.write_string(hrow, i, label, fmt.header_required if is_required else fmt.header)
-
-    # column widths that fit the Chinese text they will hold
-    leaf_labels = [e.label for e in view.leaves]
-    widths = {f.label: f.width for f in form.FIELDS}  # the spec's widths, then the fitted ones
-    widths.update({
-        form.COL_CODE: _fit(leaf_labels, 24, 42),
-        form.COL_LEVEL1: _fit([e.label if opts.cascade else e.name for e in view.level1], 14, 30),
-        form.COL_LEVEL2: _fit([e.label if opts.cascade else e.name for e in view.level2], 14, 30),
-        form.COL_PROVIDER_TYPE: _fit(form.PROVIDER_TYPES, 14, 24),
-        form.COL_METHOD: _fit(form.PURCHASE_METHODS, 12, 20),
-        form.COL_FUNDING: _fit(form.FUNDING_SOURCES, 12, 20),
-        form.COL_AMOUNT: 18 if opts.amount_unit == "元" else 20,
-    })  # fmt: skip
-    for label, width in widths.items():
-        ws.set_column(COL[label], COL[label], width)
-
-    # input rows: formats, the derived cells and the row number
-    l1, l2 = view.level1_len, view.level2_len
-    text_cols = [COL[k] for k in TEXT_INPUTS]
-    list_cols = [COL[form.COL_CODE], *(COL[k] for k in form.LISTED_COLUMNS)]
-    derived_cols = (COL[form.COL_LEVEL1], COL[form.COL_LEVEL2])
-    if opts.cascade:
-        list_cols += derived_cols
-    amount_col = COL[form.COL_AMOUNT]
-    code = c[form.COL_CODE]
-    lookup1 = f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{l1}),{t.NAME_LEVEL1_TABLE},2,FALSE),"")'
-    lookup2 = f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{l2}),{t.NAME_LEVEL2_TABLE},2,FALSE),"")'
-    for r in range(first, last + 1):
-        # 序号 is a fixed number: the printed form is numbered and nothing needs recalculating
-        ws.write_number(r, 0, r - first + 1, fmt.seq)
-        for col in text_cols:
-            ws.write_blank(r, col, None, fmt.text_input)
-        for col in list_cols:
-            ws.write_blank(r, col, None, fmt.list_input)
-        ws.write_blank(r, amount_col, None, fmt.amount_input)
-        if not opts.cascade:
-            n = r + 1
-            ws.write_formula(r, derived_cols[0], lookup1.format(n=n), fmt.derived, "")
-            ws.write_formula(r, derived_cols[1], lookup2.format(n=n), fmt.derived, "")
-
-    # validations (one range each; formulas are relative to the first input row)
-    top = first + 1
-    unit = opts.amount_unit
-    if opts.cascade:
-        d, e = c[form.COL_LEVEL1], c[form.COL_LEVEL2]
-        _validate(
-            ws,
-            first,
-            derived_cols[0],
-            last,
-            derived_cols[0],
-            {"validate": "list", "source": "=" + t.NAME_LEVEL1_LABELS},
-            "一级目录",
-            "可先选择一级目录，二级目录和目录编码的下拉列表将只列出其下的项目。",
-            "一级目录无效",
-            "请从下拉列表中选择一级目录。",
-        )
-        _validate(
-            ws,
-            first,
-            derived_cols[1],
-            last,
-            derived_cols[1],
-            {
-                "validate": "list",
-                "source": f'=IF(${d}{top}="",{t.NAME_LEVEL2_LABELS},'
-                f'INDIRECT("{t.CASCADE_SUB_PREFIX}"&LEFT(${d}{top},{l1})))',
-            },
-            "二级目录",
-            "可选择二级目录，目录编码的下拉列表将只列出其下的末级目录。",
-            "二级目录无效",
-            "请从下拉列表中选择二级目录（须属于所选一级目录）。",
-        )
-        code_source = (
-            f'=IF(${e}{top}<>"",INDIRECT("{t.CASCADE_LEAF_PREFIX}"&LEFT(${e}{top},{l2})),'
-            f'IF(${d}{top}<>"",INDIRECT("{t.CASCADE_LEAF_PREFIX}"&LEFT(${d}{top},{l1})),'
-            f"{t.NAME_LEAVES}))"
-        )
-        code_prompt = (
-            "请选择末级目录（编码 名称）。已选一级/二级目录时只列出其下的项目。"
-            "不清楚时查看“目录”工作表。"
-        )
-    else:
-        code_source = "=" + t.NAME_LEAVES
-        code_prompt = (
-            "请从下拉列表中选择末级目录（编码 名称），一级、二级目录会自动显示。"
-            "不清楚时查看“目录”工作表。"
-        )
-    _validate(
-        ws,
-        first,
-        COL[form.COL_CODE],
-        last,
-        COL[form.COL_CODE],
-        {"validate": "list", "source": code_source},
-        "目录编码",
-        code_prompt,
-        "目录编码无效",
-        "目录编码必须从下拉列表中选择，不要手工输入或粘贴。",
-    )
-    for label, name in t.LIST_NAMES.items():
-        _validate(
-            ws,
-            first,
-            COL[label],
-            last,
-            COL[label],
-            {"validate": "list", "source": "=" + name},
-            label,
-            PROMPTS[label],
-            f"{label}无效",
-            f"请从下拉列表中选择{label}。",
-        )
-    k = c[form.COL_AMOUNT]
-    places = form.AMOUNT_UNIT_SPECS[unit].decimals
-    _validate(
-        ws,
-        first,
-        amount_col,
-        last,
-        amount_col,
-        {
-            "validate": "custom",
-            "value": f"=AND(ISNUMBER({k}{top}),{k}{top}>=0,ROUND({k}{top},{places})={k}{top})",
-        },
-        form.amount_header(unit),
-        f"请填写不小于 0 的数字，单位：{unit}，最多 {places} 位小数。不要填写公式或文字。",
-        "预算金额无效",
-        f"预算金额必须是不小于 0 的数字，最多 {places} 位小数（金额单位：{unit}）。",
-    )
-    for label in TEXT_INPUTS:
-        ws.data_validation(
-            first,
-            COL[label],
-            last,
-            COL[label],
-            {"validate": "any", "input_title": label, "input_message": PROMPTS[label]},
-        )
-
-    # a row that is started but lacks a required field turns red
-    span = f"SUMPRODUCT(LEN($B{top}:${c[form.COL_NOTE]}{top}))>0"
-    for label in (lab for lab in COLUMNS if lab in REQUIRED_LABELS):
-        col = COL[label]
-        ws.conditional_format(
-            first,
-            col,
-            last,
-            col,
-            {
-                "type": "formula",
-                "criteria": f'=AND({c[label]}{top}="",{span})',
-                "format": fmt.missing,
-            },
-        )
-
-    # 合计 row
-    ws.write_string(total, 0, form.TOTAL_LABEL, fmt.total_label)
-    for col in range(1, LAST_COL + 1):
-        if col != amount_col:
-            ws.write_blank(total, col, None, fmt.total_blank)
-    ws.write_formula(total, amount_col, f"=SUM({k}{first + 1}:{k}{last + 1})", fmt.total_amount, 0)
-
-    # signature block: each label with its input cell directly to the right
-    sig = opts.signature_row - 1
-    ws.set_row(sig, 30)
-    pairs = zip(form.SIGNATURE_LABELS[:4], (1, 3, 5, 8), strict=True)
-    for label, col in pairs:
-        ws.write_string(sig, col, label, fmt.sign_label)
-        ws.write_blank(sig, col + 1, None, fmt.sign_date if label == "填报日期" else fmt.sign_input)
-    ws.merge_range(sig, LAST_COL - 1, sig, LAST_COL, form.SIGNATURE_LABELS[4], fmt.seal)
-
-    # view, protection and print
-    ws.freeze_panes(t.HEADER_ROW, 2)
-    ws.protect(opts.password or "", {"format_columns": True, "format_rows": True})
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, t.HEADER_ROW - 1)
-    ws.print_area(0, 0, sig, LAST_COL)
-    ws.center_horizontally()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页 共 &N 页")
-
-
-def _validate(
-    ws: Worksheet,
-    r1: int,
-    c1: int,
-    r2: int,
-    c2: int,
-    options: dict[str, Any],
-    input_title: str,
-    input_message: str,
-    error_title: str,
-    error_message: str,
-) -> None:
-    """A validation with its Chinese prompt and error; refuses what Excel would reject."""
-    options = {
-        **options,
-        "input_title": input_title,
-        "input_message": input_message,
-        "error_title": error_title,
-        "error_message": error_message,
-        "error_type": "stop",
-        "ignore_blank": True,
-    }
-    if ws.data_validation(r1, c1, r2, c2, options) != 0:
-        raise ValueError(f"数据验证设置无效：{options}")
-
-
 # -- _lists ---------------------------------------------------------------------------------
 def write_lists(
     workbook: Workbook, ws: Worksheet, fmt: Formats, view: t.CatalogView, opts: t.TemplateOptions
@@ -382,7 +127,7 @@ def write_lists(
             define(t.CASCADE_SUB_PREFIX + code, 10, lo, hi)
         for code, (lo, hi) in view.leaf_spans.items():
             define(t.CASCADE_LEAF_PREFIX + code, 0, lo, hi)
-    ws.set_column(0, 0, _fit([e.label for e in view.leaves], 20, 80))
+    ws.set_column(0, 0, fit_width([e.label for e in view.leaves], 20, 80))
     ws.set_column(1, 10, 16)
     ws.protect(opts.password or "")
     ws.hide()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from toolkit import form
 from toolkit.safety import atomic_write
 from toolkit.template import guide, sheets
+from toolkit.template.entry import write_entry
 from toolkit.template.layout import (
     FIXED_CREATED,
     CatalogView,
@@ -113,7 +114,7 @@ def _write(catalog: Catalog, view: CatalogView, opts: TemplateOptions, path: Pat
     stamp_sheet = workbook.add_worksheet(form.SHEET_STAMP)
 
     guide.write_guide(guide_sheet, fmt, catalog, view, opts)
-    sheets.write_entry(entry, fmt, view, opts)
+    write_entry(entry, fmt, view, opts)
     sheets.write_catalog(tree, fmt, catalog, view, opts.password or "")
     sheets.write_lists(workbook, lists, fmt, view, opts)
     sheets.write_stamp(stamp_sheet, fmt, stamp, opts.password or "")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from toolkit import cellref
 from toolkit.store.rounds import CHINA
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,13 +31,8 @@ def when(at: datetime | None) -> str:
 
 
 def column_letter(column: int | None) -> str:
-    if not column:
-        return ""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """A stored column number as its letters; nothing when the issue has no column."""
+    return cellref.column_letter(column) if column else ""
 
 
 async def home(request: Request) -> Response:

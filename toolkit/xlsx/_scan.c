@@ -1,7 +1,7 @@
 /* The sheet parser's compiled step: one chunk of <sheetData> (whole rows) in the shape
  * Excel, WPS, LibreOffice, openpyxl and xlsxwriter write, turned into columns.
  *
- * It accepts a strict subset of what the Python fast parser (toolkit/xlsx/sheet.py)
+ * It accepts a strict subset of what the Python fast parser (toolkit/xlsx/sheet_fast.py)
  * accepts and gives exactly what that parser gives for it; for anything else it returns
  * None and the chunk goes through the Python code, unchanged. It proves it saw every tag:
  * every '<' of the chunk starts <row>, </row>, <c r="..">, <f>, <v>, <is>, <t> or their

@@ -12,24 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path, PurePosixPath
+from functools import cached_property
+from pathlib import Path
 from typing import IO, Any
 
-from toolkit.xlsx import preflight, smallxml
-from toolkit.xlsx.preflight import (
-    RATIO_FLOOR,
-    Deadline,
-    FileProblem,
-    LimitExceeded,
-    Limits,
+from toolkit.xlsx import smallxml
+from toolkit.xlsx.container import (
+    NS_DOCREL,
+    SMALL_PART,
+    Inflater,
+    guarded,
+    open_container,
+    rels_name,
+    resolve_target,
+    sniff,
 )
-from toolkit.xlsx.sheet import CellLimit, PlanFor, SheetError, Worksheet, parse_sheet
+from toolkit.xlsx.limits import DEFAULT_LIMITS, Deadline, FileProblem, LimitExceeded, Limits
+from toolkit.xlsx.sheet import parse_sheet
 from toolkit.xlsx.strings import StringsError, parse_shared_strings
 from toolkit.xlsx.styles import Styles, parse_styles
+from toolkit.xlsx.worksheet import CellLimit, PlanFor, SheetError, Worksheet
 
-NS_DOCREL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-SMALL_PART = 8 * 1024 * 1024  # workbook.xml, rels, properties: never larger in practice
 STAMP_PROPERTY_PREFIX = "budget_toolkit."
 
 
@@ -59,20 +62,6 @@ def _elements(data: bytes) -> tuple[smallxml.Element, ...]:
         ) from None
 
 
-@lru_cache(maxsize=1024)
-def resolve_target(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for part in (PurePosixPath(base).parent / target).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
-
-
 class Package:
     """One open workbook. Use as a context manager; every method may raise
     ``FileProblem`` (``LimitExceeded`` included) when the file cannot be read."""
@@ -81,18 +70,18 @@ class Package:
         self, path: str | Path, limits: Limits | None = None, deadline: Any = None
     ) -> None:
         self.path = Path(path)
-        self.limits = limits or preflight.DEFAULT_LIMITS
+        self.limits = limits or DEFAULT_LIMITS
         self.deadline = deadline or Deadline(self.limits)
-        with preflight.guarded():
-            self.size = preflight.sniff(self.path, self.limits)
+        with guarded():
+            self.size = sniff(self.path, self.limits)
             self.fp: IO[bytes] = self.path.open("rb")
             try:
-                self.zf = preflight.open_container(self.fp, self.size, self.limits)
+                self.zf = open_container(self.fp, self.size, self.limits)
             except BaseException:
                 self.fp.close()
                 raise
         self.infos = {i.filename: i for i in self.zf.infolist()}
-        self.inflated = 0  # bytes inflated so far, against max_uncompressed_bytes
+        self.inflater = Inflater(self.fp, self.size, self.limits, self.deadline, "读取")
         self._rels_of: dict[str, dict[str, tuple[str, str]]] = {}
 
     def __enter__(self) -> Package:
@@ -110,32 +99,7 @@ class Package:
 
     def chunks(self, part: str) -> Iterator[bytes]:
         """A part's bytes as they inflate, counted against the limits."""
-        info = self.infos[part]
-        limits = self.limits
-        produced = 0
-        with preflight.guarded():
-            for chunk, consumed in preflight.inflate(self.fp, info, self.size):
-                self.deadline.check("读取")
-                produced += len(chunk)
-                self.inflated += len(chunk)
-                if produced > info.file_size:
-                    raise FileProblem(
-                        "unreadable", f"成员 {part} 实际解压大小超过声明大小，文件损坏或被篡改"
-                    )
-                if self.inflated > limits.max_uncompressed_bytes:
-                    found = (
-                        f"解压后实际大小超过 {preflight.show_size(limits.max_uncompressed_bytes)}"
-                    )
-                    raise LimitExceeded("max_uncompressed_bytes", found, limits)
-                if (
-                    produced > RATIO_FLOOR
-                    and produced / max(consumed, 1) > limits.max_compression_ratio
-                ):
-                    found = f"成员 {part} 的压缩比达到 {produced / max(consumed, 1):,.0f} 倍"
-                    raise LimitExceeded("max_compression_ratio", found, limits)
-                yield chunk
-        if produced != info.file_size:
-            raise FileProblem("unreadable", f"成员 {part} 实际大小与声明不符，文件损坏或被篡改")
+        return self.inflater.chunks(self.infos[part])
 
     def read(self, part: str, cap: int = SMALL_PART) -> bytes:
         """A small part whole (``cap`` bytes at most)."""
@@ -151,8 +115,7 @@ class Package:
         return self._rels_of[part]
 
     def _read_rels(self, part: str) -> dict[str, tuple[str, str]]:
-        p = PurePosixPath(part)
-        name = str(p.parent / "_rels" / (p.name + ".rels")).lstrip("./")
+        name = rels_name(part)
         if name not in self.infos:
             return {}
         out = {}
