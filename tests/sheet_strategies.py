@@ -102,7 +102,10 @@ def sheet_xml(draw: st.DrawFn, odd: bool = False) -> bytes:
         hidden = draw(st.sampled_from([' hidden="1"', ' ht="0"', ' hidden="true"'])) if odd else ""
         hidden = (hidden or ' hidden="1"') if draw(st.integers(0, 5)) == 0 else ""
         spans = f' spans="1:{max(cols)}"' if cols and draw(st.booleans()) else ""
-        rows.append(f'<row r="{r}"{spans}{hidden}>{cells}</row>')
+        if odd and hidden and draw(st.booleans()):  # r after the other attributes: legal
+            rows.append(f'<row{hidden}{spans} r="{r}">{cells}</row>')
+        else:
+            rows.append(f'<row r="{r}"{spans}{hidden}>{cells}</row>')
     if odd and rows and draw(st.integers(0, 4)) == 0:  # a row again: repeated references
         rows.append(draw(st.sampled_from(rows)))
     prefix = draw(st.sampled_from(["", "", "", "x:"]))

@@ -55,7 +55,8 @@ _CELL = re.compile(
     rb"(?:/>|>(<f[^<>]*+>[^<]*+</f>|<f[^<>]*+/>)?(?:<v>([^<]*+)</v>)?"
     rb"(<is><t[^<>]*+>[^<]*+</t></is>|<is></is>)?</c>)"
 )
-_ROW = re.compile(rb'<row r="([0-9]{1,7})"([^<>]*+)>')
+_ROW = re.compile(rb"<row(\s[^<>]*+)>")  # a row's attributes, in any order
+_ROW_R = re.compile(rb'\sr="([0-9]{1,7})"')
 _UNKNOWN_TAG = re.compile(rb"<(?!(?:row|c|f|v|is|t)[\s/>]|/(?:row|c|f|v|is|t)>)")
 _ATTR = re.compile(rb'\s+([\w:.-]+)="([^"<]*)"')
 _ATTRS_OK = re.compile(rb'(?:\s+[\w:.-]+="[^"<]*")*\s*')
@@ -159,10 +160,13 @@ class _Fast:
             raise Irregular
         ws = self.ws
         if b'hidden="1"' in body or b'hidden="true"' in body or b'ht="0' in body:
-            for r, attrs in _ROW.findall(body):
+            for attrs in _ROW.findall(body):
                 if _HIDDEN_ROW.search(attrs):
-                    ws.hidden_rows.add(int(r))
-                    ws.max_row = max(ws.max_row, int(r))
+                    r = _ROW_R.search(attrs)
+                    if r is None:  # a hidden row placed by position: expat counts rows
+                        raise Irregular
+                    ws.hidden_rows.add(int(r.group(1)))
+                    ws.max_row = max(ws.max_row, int(r.group(1)))
         found = _CELL.findall(body)
         ws.cell_count += len(found)
         if ws.cell_count > self.max_cells:
