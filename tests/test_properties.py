@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from toolkit import form
 from toolkit.catalog import Catalog, load_catalog
 from toolkit.rules.batch import check
-from toolkit.totals.rollup import reconcile, rollup
+from toolkit.totals.reconcile import reconcile
+from toolkit.totals.rollup import rollup
 
 CATALOG = load_catalog()
 LEAVES = list(CATALOG.leaves)

@@ -31,9 +31,9 @@ _API = {
     "write_template": "toolkit.template.writer",
     "write_templates": "toolkit.template.writer",
     "rollup": "toolkit.totals.rollup",
-    "reconcile": "toolkit.totals.rollup",
+    "reconcile": "toolkit.totals.reconcile",
     "summarize": "toolkit.totals.rollup",
-    "Reconciliation": "toolkit.totals.rollup",
+    "Reconciliation": "toolkit.totals.reconcile",
     "RollupSummary": "toolkit.totals.rollup",
     "write_report": "toolkit.output.report_xlsx",
     "write_csv": "toolkit.output.report",
@@ -91,7 +91,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from toolkit.rules.registry import Rule
     from toolkit.rules.result import CheckResult, FileResult
     from toolkit.template import write_template, write_templates
-    from toolkit.totals.rollup import Reconciliation, RollupSummary, reconcile, rollup, summarize
+    from toolkit.totals.reconcile import Reconciliation, reconcile
+    from toolkit.totals.rollup import RollupSummary, rollup, summarize
     from toolkit.xlsx.limits import Limits
 
 

@@ -491,7 +491,7 @@ def test_check_one_is_check_of_that_file_without_the_frame(tmp_path: Path) -> No
     from toolkit.output.render import file_json, files_json
     from toolkit.rules.batch import check_one
     from toolkit.totals.amounts import batch_amounts, rows_amounts
-    from toolkit.totals.rollup import reconcile
+    from toolkit.totals.reconcile import reconcile
 
     rows = [
         line(),

@@ -20,7 +20,8 @@ from toolkit.catalog import load_catalog
 from toolkit.issues import Issue
 from toolkit.rules.result import ROW_COLUMNS, CheckResult, FileResult, Rows
 from toolkit.text import squash
-from toolkit.totals.rollup import NO_UNIT, is_missing, summarize
+from toolkit.totals.rollup import summarize
+from toolkit.totals.units import NO_UNIT, is_missing
 
 CATALOG = load_catalog()
 LEAVES = [e.code for e in CATALOG.leaves]

@@ -18,8 +18,8 @@ from toolkit.totals.rollup import (
     UNIT_STATUSES,
     RollupSummary,
     UnitLine,
-    is_missing,
 )
+from toolkit.totals.units import is_missing
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -14,23 +14,21 @@ import functools
 import sys
 import types
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from toolkit.form import ZHENGZHOU_UNITS
-from toolkit.money import INT64_MAX, fen_text, fen_to_yuan
-from toolkit.text import squash
+from toolkit.money import INT64_MAX, fen_to_yuan
+from toolkit.totals.reconcile import Reconciliation, reconcile_sums
 from toolkit.totals.sums import BatchSums, Leaf, batch_sums
+from toolkit.totals.units import NO_UNIT, expected_units, received_units, unit_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from toolkit.catalog import Catalog, Entry
+    from toolkit.catalog import Catalog
     from toolkit.rules.result import CheckResult
 
-# Shown where a file names no 填报单位 (or could not be read far enough to find one).
-NO_UNIT = "（未填写单位）"
 # The reason given to rows left out by --strict because their file has an error elsewhere.
 STRICT_REASON = "strict"
 LEVELS = (1, 2, 3)  # 3: the leaf level of the built-in catalogue
@@ -53,44 +51,6 @@ def effective_rows(result: CheckResult, strict: bool = False) -> pd.DataFrame:
         rows.loc[hit, "accepted"] = False
         rows.loc[hit, "reasons"] = STRICT_REASON
     return rows.reset_index(drop=True)
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN or pandas NA: an empty cell, whatever dtype the column got (pandas is
-    not imported for this: an NA can only exist once it has been)."""
-    pd = sys.modules.get("pandas")
-    return (
-        value is None
-        or (isinstance(value, float) and value != value)
-        or (pd is not None and value is pd.NA)
-    )
-
-
-def _unit_label(unit: Any) -> str:
-    """A unit name as the checker compares it (NFKC, no spaces), or ``NO_UNIT``."""
-    return NO_UNIT if is_missing(unit) else _squashed_unit(str(unit))
-
-
-@functools.lru_cache(maxsize=4096)
-def _squashed_unit(name: str) -> str:
-    # Cached: a batch has a few dozen unit names over up to hundreds of thousands of rows.
-    return squash(name) or NO_UNIT
-
-
-def _expected_units(units: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(squash(u) for u in (ZHENGZHOU_UNITS if units is None else units))
-
-
-def _received(result: CheckResult, sums: BatchSums, expected: tuple[str, ...]) -> list[str]:
-    """Units with a counted file or an accepted row, in the order of the expected list.
-
-    Units outside the list follow in name order; rows with no unit come last.
-    """
-    seen = {_unit_label(f.unit) for f in result.files if f.counts and f.status != "unreadable"}
-    seen |= set(sums.by_unit)
-    ordered = [u for u in expected if u in seen]
-    extra = sorted(u for u in seen if u not in expected and u != NO_UNIT)
-    return ordered + extra + ([NO_UNIT] if NO_UNIT in seen else [])
 
 
 def _level3(cat: Catalog) -> Callable[[Any], str | None]:
@@ -192,134 +152,9 @@ def rollup(
     """
     if level not in LEVELS:
         raise ValueError(f"level must be 1, 2 or 3, not {level!r}")
-    sums = batch_sums(result, strict, _unit_label)
-    order = _received(result, sums, _expected_units(units)) if by_unit else None
+    sums = batch_sums(result, strict, unit_label)
+    order = received_units(result, sums, expected_units(units)) if by_unit else None
     return totals_frame(_totals(result.catalog, sums, level, order), level, by_unit)
-
-
-# -- reconciliation -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Check:
-    """One balance that must hold: ``left == right`` and no category breaks it."""
-
-    name: str  # stable English id
-    label: str  # Chinese, as printed
-    left: int | Decimal
-    right: int | Decimal
-    unit: str = "fen"  # "fen", "yuan" (exact Decimal) or "rows"
-    failures: tuple[str, ...] = ()  # categories whose own balance fails, with the difference
-
-    @property
-    def ok(self) -> bool:
-        return self.left == self.right and not self.failures
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """Rows and fen read, accepted and rejected, and the balances between the levels."""
-
-    rows_read: int
-    rows_accepted: int
-    rows_rejected: int
-    fen_accepted: int
-    rows_without_amount: int  # rejected rows whose amount could not be read as a number
-    grand_total_fen: int
-    strict: bool
-    checks: tuple[Check, ...] = field(default=())
-    # rejected money as read (元, exact, any precision), never netted out
-    rejected_positive: Decimal = Decimal(0)
-    rejected_negative: Decimal = Decimal(0)  # a negative number
-
-    @property
-    def read(self) -> Decimal:
-        """Every readable amount: accepted + rejected positive + rejected negative (元)."""
-        return fen_to_yuan(self.fen_accepted) + self.rejected_positive + self.rejected_negative
-
-    @property
-    def rejected_gross(self) -> Decimal:
-        return self.rejected_positive - self.rejected_negative
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-
-def _balance(
-    parents: Sequence[Entry],
-    kids: dict[str, list[str]],
-    parent_totals: dict[Any, tuple[int, int]],
-    kid_totals: dict[Any, tuple[int, int]],
-) -> tuple[int, int, tuple[str, ...]]:
-    """Add each parent's children (as the catalogue has them) and compare per parent."""
-    failures = []
-    left = right = 0
-    for parent in parents:
-        summed = sum(kid_totals.get(c, (0, 0))[1] for c in kids.get(parent.code, ()))
-        own = parent_totals.get(parent.code, (0, 0))[1]
-        left += summed
-        right += own
-        if summed != own:
-            failures.append(f"{parent.code}: {fen_text(summed)} ≠ {fen_text(own)}")
-    return left, right, tuple(failures)
-
-
-def reconcile(result: CheckResult, strict: bool = False) -> Reconciliation:
-    """Prove that nothing was lost between reading the rows and the totals.
-
-    Each level is grouped independently from the rows (leaf code, level-2 code, level-1
-    code), then the catalogue adds children up into parents. A row whose level codes do
-    not agree with its leaf, or an accepted code outside the catalogue, breaks a balance.
-    """
-    return _reconcile(result.catalog, batch_sums(result, strict, _unit_label), strict)
-
-
-def _reconcile(cat: Catalog, sums: BatchSums, strict: bool) -> Reconciliation:
-    money = sums.amounts
-    fen_acc = grand = money.accepted_fen
-    leaves = sums.grouped(lambda leaf: leaf[0])
-    level2 = sums.grouped(lambda leaf: leaf[2])
-    level1 = sums.grouped(lambda leaf: leaf[1])
-    leaf_sum = sum(leaves.get(e.code, (0, 0))[1] for e in cat.leaves)
-    l1_sum = sum(level1.get(e.code, (0, 0))[1] for e in cat.level(1))
-    leaves_under: dict[str, list[str]] = {}
-    for leaf in cat.leaves:
-        above = cat.ancestor(leaf.code, 2)
-        if above is not None:
-            leaves_under.setdefault(above.code, []).append(leaf.code)
-    level2_under = {e.code: [c.code for c in cat.children(e.code)] for e in cat.level(1)}
-    l2_left, l2_right, l2_fail = _balance(cat.level(2), leaves_under, level2, leaves)
-    l1_left, l1_right, l1_fail = _balance(cat.level(1), level2_under, level1, level2)
-    n_acc, n_rej = money.accepted_rows, sums.rows_rejected
-    checks = (
-        Check("rows", "读取行数 = 计入行数 + 剔除行数", money.rows, n_acc + n_rej, "rows"),
-        Check(
-            "amounts",
-            "读取金额 = 计入金额 + 剔除的正数金额 + 剔除的负数金额",
-            sums.read,
-            fen_to_yuan(fen_acc) + money.rejected_positive + money.rejected_negative,
-            "yuan",
-        ),
-        Check("leaves-in-catalog", "各末级目录之和 = 计入金额", leaf_sum, grand),
-        Check(
-            "leaves-to-level2", "末级目录之和 = 所属二级目录", l2_left, l2_right, failures=l2_fail
-        ),
-        Check(
-            "level2-to-level1", "二级目录之和 = 所属一级目录", l1_left, l1_right, failures=l1_fail
-        ),
-        Check("level1-to-total", "一级目录之和 = 总计", l1_sum, grand),
-    )
-    return Reconciliation(
-        rows_read=money.rows,
-        rows_accepted=n_acc,
-        rows_rejected=n_rej,
-        fen_accepted=fen_acc,
-        rows_without_amount=money.unreadable_rows,
-        grand_total_fen=grand,
-        strict=strict,
-        checks=checks,
-        rejected_positive=money.rejected_positive,
-        rejected_negative=money.rejected_negative,
-    )
 
 
 # -- who submitted ------------------------------------------------------------------------
@@ -373,7 +208,7 @@ def _frame(lines: Sequence[NamedTuple], kind: type) -> pd.DataFrame:
 
 def files_table(result: CheckResult, strict: bool = False) -> pd.DataFrame:
     """One row per file: unit, year, status, whether it counts, rows and fen, issue counts."""
-    per_file = batch_sums(result, strict, _unit_label).per_file
+    per_file = batch_sums(result, strict, unit_label).per_file
     return _frame(_file_lines(result, per_file), FileLine)
 
 
@@ -394,8 +229,8 @@ def submissions(
     with no recognisable unit. ``status`` is a key of ``UNIT_STATUSES``; ``counted`` and
     ``not_counted`` list the files whose rows count and those replaced by a newer one.
     """
-    per_file = batch_sums(result, strict, _unit_label).per_file
-    return _frame(_unit_lines(result, per_file, _expected_units(units)), UnitLine)
+    per_file = batch_sums(result, strict, unit_label).per_file
+    return _frame(_unit_lines(result, per_file, expected_units(units)), UnitLine)
 
 
 def _unit_status(unit: str, files: list[Any], expected: tuple[str, ...]) -> str:
@@ -414,7 +249,7 @@ def _unit_lines(
 ) -> list[UnitLine]:
     groups: dict[str, list[Any]] = {}
     for k, f in enumerate(result.files):
-        groups.setdefault(_unit_label(f.unit), []).append((k, f))
+        groups.setdefault(unit_label(f.unit), []).append((k, f))
     order = list(expected)
     order += sorted(u for u in groups if u not in expected and u != NO_UNIT)
     order += [NO_UNIT] if NO_UNIT in groups else []
@@ -518,10 +353,10 @@ def summarize(
     result: CheckResult, units: Sequence[str] | None = None, strict: bool = False
 ) -> RollupSummary:
     """Compute every table of the roll-up report from one ``CheckResult``."""
-    expected = _expected_units(units)
+    expected = expected_units(units)
     cat = result.catalog
-    sums = batch_sums(result, strict, _unit_label)
-    order = _received(result, sums, expected)
+    sums = batch_sums(result, strict, unit_label)
+    order = received_units(result, sums, expected)
     return RollupSummary(
         result=result,
         strict=strict,
@@ -530,7 +365,7 @@ def summarize(
         unit_totals={level: _totals(cat, sums, level, order) for level in (1, 2)},
         unit_lines=_unit_lines(result, sums.per_file, expected),
         file_lines=_file_lines(result, sums.per_file),
-        reconciliation=_reconcile(cat, sums, strict),
+        reconciliation=reconcile_sums(cat, sums, strict),
     )
 
 
