@@ -194,7 +194,7 @@ def row_tuples(frame: Frame, reasons: dict[int, list[str]], file_errors: Iterabl
     sub, n = frame.sub, frame.n
     file_errors = list(file_errors)
     rows = frame.rows.tolist()
-    letter = _letter(frame.column("amount"))
+    letter = column_letter(frame.column("amount"))
     seq = frame.columns.get("seq")
     codes, amounts = frame.codes, frame.amounts
     why = [";".join(dict.fromkeys([*file_errors, *reasons.get(i, [])])) for i in range(n)]
@@ -223,8 +223,3 @@ def row_tuples(frame: Frame, reasons: dict[int, list[str]], file_errors: Iterabl
         columns[name] = [c or (typed and frame.shown(name, i)) or None for i, c in enumerate(canon)]
     fixed = {"file": sub.path, "sheet": sub.sheet, "unit": sub.unit, "year": sub.year}
     return Rows(columns, fixed=fixed, amount_letter=letter)
-
-
-def _letter(column: int) -> str:
-
-    return column_letter(column)

@@ -228,7 +228,6 @@ def unit(ctx: FileContext) -> Iterator[Issue]:
 
 
 def _a1(cell: tuple[int, int]) -> str:
-
     return a1(*cell)
 
 
@@ -318,7 +317,6 @@ HIDDEN_COLUMN = define(
 
 @file_rule
 def columns(ctx: FileContext) -> Iterator[Issue]:
-
     h = ctx.sub.header
     if h is None:
         return
