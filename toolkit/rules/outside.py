@@ -1,6 +1,6 @@
 """Nothing outside the table is silently dropped.
 
-Every value found outside the table (``toolkit.read.table`` sorts them by region) is an
+Every value found outside the table (``toolkit.read.regions`` sorts them by region) is an
 issue at its cell: an error when it looks like a line item (an amount or a code: money
 that would otherwise vanish), a warning otherwise. A region reports its first examples
 one by one and the rest as one issue with a count, so a file with millions of stray

@@ -1,4 +1,5 @@
-"""Accepted rows -> exact totals per category and unit, reconciled so that nothing is lost.
+"""Accepted rows -> exact totals per category and unit, and the summary of a roll-up (its
+tables, who submitted, and the reconciliation of ``toolkit.totals.reconcile``).
 
 Every sum is taken over integer fen (Python ints, summed once per key from each file's
 rows by ``toolkit.totals.sums``) and turned into ``Decimal`` 元 only for display, so a

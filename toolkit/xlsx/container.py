@@ -179,7 +179,7 @@ def _check_cfb(path: Path) -> None:
             name = "workbook" if "workbook" in streams else "book"
             if _biff_has_filepass(ole, name):
                 raise FileProblem("encrypted")
-            raise wrong_format("Excel 97-2003 工作簿（.xls）")
+            raise wrong_format(OTHER_SPREADSHEET_SUFFIXES[".xls"])
         if "worddocument" in streams:
             raise wrong_format("Word 97-2003 文档（.doc）")
         if "powerpoint document" in streams:
@@ -247,7 +247,7 @@ def open_container(fp: IO[bytes], size: int, limits: Limits) -> zipfile.ZipFile:
     if types.file_size > SMALL_PART:
         raise LimitExceeded("max_uncompressed_bytes", "[Content_Types].xml 过大", limits)
     if _CT_MACRO.search(read_member(fp, types, size)):
-        raise wrong_format("启用宏的工作簿（.xlsm）")
+        raise wrong_format(OTHER_SPREADSHEET_SUFFIXES[".xlsm"])
     return zf
 
 
@@ -255,7 +255,7 @@ def _classify_package(names: set[str]) -> None:
     """Say what a zip that is not an .xlsx workbook is (checked before inflating anything)."""
     lowered = {n.lower() for n in names}
     if any(n.endswith("vbaproject.bin") for n in lowered):
-        raise wrong_format("启用宏的工作簿（.xlsm），含 VBA 宏")
+        raise wrong_format(f"{OTHER_SPREADSHEET_SUFFIXES['.xlsm']}，含 VBA 宏")
     if "xl/workbook.xml" in names:
         return
     if "xl/workbook.bin" in lowered:

@@ -19,13 +19,14 @@ only a full scan sees (a DTD in any XML part, every worksheet's rows, cells, spa
 merged area), for the libraries that parse the whole package themselves (openpyxl for a
 catalogue import or an annotated copy).
 
-The reader relies on this: after ``preflight(path)`` returns ``[]`` the file is a real
+The reader relies on this: after ``preflight(path)`` returns None the file is a real
 ``.xlsx`` (not encrypted, no macros, no DTD), its members inflate to no more than
 ``max_uncompressed_bytes``, every worksheet has at most ``max_rows`` rows, and the cells of
 every worksheet (and its merged ranges) span at most ``max_cells`` cells. The sheet's
 ``<dimension>`` element is NOT checked: Excel writes large dimensions for formatted sheets,
 so a reader must never allocate by it. Text length (``max_text_length``) and per-file
-time beyond preflight are for the reader to enforce, with ``Deadline`` and ``exceeded``.
+time beyond preflight are for the reader to enforce, with ``Deadline`` and
+``LimitExceeded`` (``toolkit.xlsx.limits``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from toolkit.xlsx.container import (
     guarded,
     inflate,
     open_container,
+    rels_name,
     resolve_target,
     sniff,
     suffix_check,
@@ -128,7 +130,8 @@ def _scan_members(
             small[name] = b"".join(kept)
 
 
-_SMALL_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_WORKBOOK = "xl/workbook.xml"  # where a workbook's sheets are named (best effort: see below)
+_SMALL_PARTS = ("[Content_Types].xml", _WORKBOOK, rels_name(_WORKBOOK))
 
 
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -349,13 +352,12 @@ def _sheet_titles(small: dict[str, bytes]) -> dict[str, str]:
     from defusedxml import ElementTree as SafeET
 
     try:
-        book = SafeET.fromstring(small.get("xl/workbook.xml", b""))
-        rels = SafeET.fromstring(small.get("xl/_rels/workbook.xml.rels", b""))
+        book = SafeET.fromstring(small.get(_WORKBOOK, b""))
+        rels = SafeET.fromstring(small.get(rels_name(_WORKBOOK), b""))
     except Exception:
         return {}
     targets = {
-        rel.get("Id"): resolve_target("xl/workbook.xml", rel.get("Target", "")).lower()
-        for rel in rels
+        rel.get("Id"): resolve_target(_WORKBOOK, rel.get("Target", "")).lower() for rel in rels
     }
     titles = {}
     rid = f"{{{NS_DOCREL}}}id"

@@ -10,13 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from toolkit.cellref import EXCEL_MAX_COL, EXCEL_MAX_ROW, parse_ref
-from toolkit.xlsx.cells import BOOL, DATE, EMPTY, ERROR, FORMULA, NUMBER, TEXT, Plan
+from toolkit.xlsx.cells import EMPTY, FORMULA, TEXT, Plan
 from toolkit.xlsx.strings import decode_escapes
 from toolkit.xlsx.worksheet import (
     KEY,
     MAIN_NAMESPACES,
     SHARED,
-    STR,
+    TYPE_CODES,
     CellLimit,
     PlanFor,
     SheetError,
@@ -29,9 +29,6 @@ from toolkit.xlsx.worksheet import (
     seen_keys,
     typed_text,
 )
-
-_T_TEXT = {"n": NUMBER, "s": SHARED, "str": STR, "inlineStr": STR, "b": BOOL, "e": ERROR}
-_T_TEXT["d"] = DATE
 
 
 class _Expat:
@@ -128,7 +125,7 @@ class _Expat:
         v = "".join(cell["v"]) if cell["v"] is not None else ""
         inline = "".join(cell["is"]) if "is" in cell else ""
         if v:
-            code = _T_TEXT.get(cell["t"])
+            code = TYPE_CODES.get(cell["t"])
             if code is None:
                 raise SheetError(f'未知的单元格类型 t="{cell["t"][:12]}"')
             if code == SHARED:

@@ -13,10 +13,7 @@ from typing import Any
 
 from toolkit.cellref import EXCEL_MAX_ROW, col_index
 from toolkit.xlsx.cells import (
-    BOOL,
-    DATE,
     EMPTY,
-    ERROR,
     FLAG,
     FORMULA,
     KEEP,
@@ -32,6 +29,7 @@ from toolkit.xlsx.worksheet import (
     MAIN_NAMESPACES,
     SHARED,
     STR,
+    TYPE_CODES,
     CellLimit,
     PlanFor,
     SheetError,
@@ -63,8 +61,7 @@ _ATTRS_OK = re.compile(rb'(?:\s+[\w:.-]+="[^"<]*")*\s*')
 _HIDDEN_ROW = re.compile(rb'\shidden="(?:1|true)"|\sht="0(?:\.0*)?"')
 _FORMULA_TEXT = re.compile(rb"<f[^<>]*>([^<]*)</f>")
 _INLINE_T = re.compile(rb"<t[^<>]*>([^<]*)</t>")
-_T_CODES = {b"n": NUMBER, b"s": SHARED, b"str": STR, b"inlineStr": STR, b"b": BOOL, b"e": ERROR}
-_T_CODES[b"d"] = DATE
+_T_CODES = {t.encode(): code for t, code in TYPE_CODES.items()}  # as the XML gives them
 
 
 class Irregular(Exception):

@@ -24,6 +24,10 @@ MAIN_NAMESPACES = (
 PlanFor = Callable[[Cells, int], "Plan | None"]  # (cells so far, rows below this are whole)
 KEY = EXCEL_MAX_COL + 1  # row * KEY + column orders cells as a worksheet does
 SHARED, STR = 100, 101  # cell-type codes beside the kinds: a shared string, a text formula result
+# a cell's t= attribute -> its type code (a kind, or SHARED/STR until the value is read)
+TYPE_CODES = {
+    "n": NUMBER, "s": SHARED, "str": STR, "inlineStr": STR, "b": BOOL, "e": ERROR, "d": DATE,
+}  # fmt: skip
 
 
 class SheetError(Exception):
