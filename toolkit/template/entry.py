@@ -123,15 +123,16 @@ def _input_rows(ws: Worksheet, fmt: Formats, e: _Entry) -> None:
     """Each input row's formats, its row number and (without cascade) the 一级/二级 lookups."""
     text_cols = [COL[k] for k in TEXT_INPUTS]
     list_cols = [COL[form.COL_CODE], *(COL[k] for k in form.LISTED_COLUMNS)]
-    if e.opts.cascade:
-        list_cols += e.derived_cols
+    cascade = e.opts.cascade
+    level1, level2 = e.derived_cols
+    if cascade:
+        list_cols += (level1, level2)
     amount_col = COL[form.COL_AMOUNT]
     code = e.letter[form.COL_CODE]
-    tables = ((e.view.level1_len, t.NAME_LEVEL1_TABLE), (e.view.level2_len, t.NAME_LEVEL2_TABLE))
-    lookups = [
-        f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{n}),{table},2,FALSE),"")' for n, table in tables
-    ]
-    for r in range(e.first, e.last + 1):
+    l1, l2 = e.view.level1_len, e.view.level2_len
+    lookup1 = f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{l1}),{t.NAME_LEVEL1_TABLE},2,FALSE),"")'
+    lookup2 = f'=IFERROR(VLOOKUP(LEFT(${code}{{n}},{l2}),{t.NAME_LEVEL2_TABLE},2,FALSE),"")'
+    for r in range(e.first, e.last + 1):  # 10,000 rows a template at most: kept tight
         # 序号 is a fixed number: the printed form is numbered and nothing needs recalculating
         ws.write_number(r, 0, r - e.first + 1, fmt.seq)
         for col in text_cols:
@@ -139,9 +140,10 @@ def _input_rows(ws: Worksheet, fmt: Formats, e: _Entry) -> None:
         for col in list_cols:
             ws.write_blank(r, col, None, fmt.list_input)
         ws.write_blank(r, amount_col, None, fmt.amount_input)
-        if not e.opts.cascade:
-            for col, lookup in zip(e.derived_cols, lookups, strict=True):
-                ws.write_formula(r, col, lookup.format(n=r + 1), fmt.derived, "")
+        if not cascade:
+            n = r + 1
+            ws.write_formula(r, level1, lookup1.format(n=n), fmt.derived, "")
+            ws.write_formula(r, level2, lookup2.format(n=n), fmt.derived, "")
 
 
 def _level_validations(ws: Worksheet, e: _Entry) -> None:
