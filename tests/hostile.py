@@ -471,6 +471,20 @@ def zip_bomb(path: Path, inflated: int = 2 * GiB, declared: int | None = None) -
     return write_raw_zip(path, members)
 
 
+def lying_small_part(
+    path: Path, part: str = "[Content_Types].xml", inflated: int = 640 * MiB
+) -> Path:
+    """A workbook whose small part (read whole, before any sheet) declares its honest size
+    but inflates to ``inflated`` bytes: a reader that trusts the stream holds all of it."""
+    members = []
+    for name, data in minimal_parts().items():
+        blanks = [(b" " * (16 * MiB), inflated // (16 * MiB))] if name == part else []
+        pieces = [(data, 1), *blanks]
+        stream = _deflate_pieces(pieces)[0]
+        members.append(_Raw(name, stream, zlib.crc32(data), len(data)))
+    return write_raw_zip(path, members)
+
+
 def many_members(path: Path, count: int = 20_000) -> Path:
     """A zip whose central directory announces tens of thousands of parts."""
     members = [

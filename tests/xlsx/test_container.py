@@ -6,6 +6,8 @@ relationship target resolves to one part name everywhere."""
 
 from __future__ import annotations
 
+import time
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -33,6 +35,13 @@ def _package_problem(path: Path, limits: Limits) -> FileProblem:
     return info.value
 
 
+def _reader_problem(path: Path, part: str) -> FileProblem:
+    """What the reader says on opening the package and reading ``part`` whole."""
+    with pytest.raises(FileProblem) as info, Package(path) as pkg:
+        pkg.read(part)
+    return info.value
+
+
 def test_a_member_inflating_past_its_declared_size_is_refused_alike(tmp_path: Path) -> None:
     limits = Limits(max_compression_ratio=5000)
     bomb = H.zip_bomb(tmp_path / "lying.xlsx", inflated=64 * MB, declared=20 * MB)
@@ -43,6 +52,25 @@ def test_a_member_inflating_past_its_declared_size_is_refused_alike(tmp_path: Pa
         assert problem.kind == "unreadable"
         assert "xl/worksheets/sheet1.xml" in problem.detail
         assert "超过声明大小" in problem.detail
+
+
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "xl/workbook.xml"])
+def test_a_small_part_that_lies_costs_one_chunk_not_its_stream(tmp_path: Path, part: str) -> None:
+    # a 650 KB file whose small part inflates to 640 MB: refused at the chunk that passes
+    # its declared size, by preflight and by the reader, holding a few MB at most
+    path = H.lying_small_part(tmp_path / "lying.xlsx", part)
+    for refuse in (lambda: preflight(path), lambda: _reader_problem(path, part)):
+        tracemalloc.start()
+        started = time.monotonic()
+        try:
+            problem = refuse()
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        assert problem is not None and problem.kind == "unreadable"
+        assert part in problem.detail and "超过声明大小" in problem.detail
+        assert peak < 16 * MB, peak
+        assert time.monotonic() - started < 2.0
 
 
 def test_a_ratio_bomb_is_refused_alike(tmp_path: Path) -> None:

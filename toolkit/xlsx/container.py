@@ -302,8 +302,24 @@ def read_member(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> bytes:
 
 
 def inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[bytes, int]]:
-    """Inflate one member from the raw file, ignoring its declared size: yields
-    (inflated chunk, compressed bytes consumed so far), at most ``_OUT_CHUNK`` at a time."""
+    """Inflate one member from the raw file: yields (inflated chunk, compressed bytes
+    consumed so far), at most ``_OUT_CHUNK`` at a time, and never more than the member
+    declares: one that inflates past its declared size is refused with the chunk that
+    passes it (so a small part that lies costs at most one chunk more than it says), one
+    that ends short or fails its CRC when it ends."""
+    produced = 0
+    for chunk, consumed in _inflate_stream(fp, info, size):
+        produced += len(chunk)
+        if produced > info.file_size:
+            raise unreadable(f"成员 {info.filename} 实际解压大小超过声明大小，文件损坏或被篡改")
+        yield chunk, consumed
+    if produced != info.file_size:
+        raise unreadable(f"成员 {info.filename} 实际大小与声明不符，文件损坏或被篡改")
+
+
+def _inflate_stream(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[bytes, int]]:
+    """The member's stored or deflated bytes as they inflate, whatever it declares,
+    checked by its CRC at the end."""
     fp.seek(info.header_offset)
     header = fp.read(30)
     if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
@@ -354,9 +370,10 @@ def inflate(fp: IO[bytes], info: zipfile.ZipInfo, size: int) -> Iterator[tuple[b
 
 
 class Inflater:
-    """Streams the members of one package under the limits: each no larger than it says,
-    all together within ``max_uncompressed_bytes``, each within the compression ratio once
-    past ``RATIO_FLOOR``, and all of it within the file's ``Deadline``."""
+    """Streams the members of one package under the limits: each no larger than it says
+    (``inflate``), all together within ``max_uncompressed_bytes``, each within the
+    compression ratio once past ``RATIO_FLOOR``, and all of it within the file's
+    ``Deadline``."""
 
     def __init__(
         self, fp: IO[bytes], size: int, limits: Limits, deadline: Deadline, doing: str
@@ -369,13 +386,11 @@ class Inflater:
         """One member's bytes as they inflate, counted against the limits."""
         name, limits = info.filename, self.limits
         produced = 0
-        with guarded():
+        with guarded():  # inflate itself holds each member to its declared size
             for chunk, consumed in inflate(self.fp, info, self.size):
                 self.deadline.check(self.doing)
                 produced += len(chunk)
                 self.inflated += len(chunk)
-                if produced > info.file_size:
-                    raise unreadable(f"成员 {name} 实际解压大小超过声明大小，文件损坏或被篡改")
                 if self.inflated > limits.max_uncompressed_bytes:
                     found = f"解压后实际大小超过 {show_size(limits.max_uncompressed_bytes)}"
                     raise LimitExceeded("max_uncompressed_bytes", found, limits)
@@ -384,8 +399,6 @@ class Inflater:
                     found = f"成员 {name} 的压缩比达到 {ratio:,.0f} 倍"
                     raise LimitExceeded("max_compression_ratio", found, limits)
                 yield chunk
-        if produced != info.file_size:
-            raise unreadable(f"成员 {name} 实际大小与声明不符，文件损坏或被篡改")
 
 
 def rels_name(part: str) -> str:
