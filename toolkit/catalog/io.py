@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,7 @@ def _row_entry(
     if form == "table":
         filled = [(lvl, key) for lvl, key in enumerate(LEVEL_LABELS, 1) if cell(key)]
         if not filled:
-            if any(c for c in row) and cell("description") and after_entry:
+            if cell("description") and after_entry:  # a 说明 cut off from its entry
                 return problem(
                     cols["description"], "说明没有对应的目录编码（续行请并入上一行的单元格）"
                 )
@@ -226,7 +226,7 @@ def _row_entry(
     return _entry(code, re.sub(r"\s*\n\s*", "", (m.group(2) or "")).strip(), code_level, cell)
 
 
-def _entry(code: str, name: str, level: int, cell: Any) -> dict[str, Any]:
+def _entry(code: str, name: str, level: int, cell: Callable[[str], str]) -> dict[str, Any]:
     """The entry's JSON, with its optional 说明, status and annotations from the row."""
     entry: dict[str, Any] = {
         "code": code,
